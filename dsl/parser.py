@@ -25,7 +25,7 @@ _TERMINAL_NAMES = {
     "NAME": "a name",
     "NUMBER": "a number",
     "STRING": 'a quoted path ("...")',
-    "_NL": "end of line",
+    "_NL": "end of line (or ';')",
     "ARROW": "an arrow (->, =>, ~>, ..>)",
     "SIGN": "excitatory or inhibitory",
     "$END": "end of file",
@@ -134,7 +134,7 @@ def _syntax_error(err: UnexpectedInput, path: str, text: str) -> SnarcSyntaxErro
             length = max(len(tok.value), 1) if tok.type != "_NL" else 1
             span = _span_at(path, tok.line, tok.column, tok.start_pos or 0, length)
             if tok.type == "_NL":
-                msg = "unexpected end of line"
+                msg = "unexpected ';'" if tok.value.startswith(";") else "unexpected end of line"
             else:
                 msg = f"unexpected {_token_text(tok)}"
         return SnarcSyntaxError(msg, span, expected=_expected_list(err.expected), source=text)

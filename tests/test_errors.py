@@ -84,12 +84,12 @@ CASES = [
         "unexpected name 'conv'",
     ),
     (
-        "same_line",
-        HEAD + "network n { input image(3, 8, 8) steps 2\n}\n",
+        "two_statements_one_line",
+        HEAD + "network n { input image(3, 8, 8) steps 2 a : lif\n}\n",
         E.SnarcSyntaxError,
         2,
-        13,
-        "unexpected 'input'",
+        42,
+        "unexpected name 'a'",
     ),
     (
         "unknown_motif",

@@ -48,6 +48,13 @@ def test_long_argument_lists_may_span_lines():
     )
 
 
+def test_semicolons_and_one_line_bodies_format_to_lines():
+    one_line = "neuron lif = LIF(); motif m(c) { a : lif; in -> a : conv(3, c); out a }"
+    lines = "neuron lif = LIF()\n\nmotif m(c) {\n  a : lif\n  in -> a : conv(3, c)\n  out a\n}\n"
+    assert format_source(one_line) == lines
+    assert format_source(lines) == lines
+
+
 def test_expressions_precedence_and_formatting():
     src = "motif m(c, k = 3) {\n  a : none\n  in -> a : conv(k, (c + 1) * 2 - c / 2 % 3)\n  out a\n}\n"
     assert format_source(src) == src
