@@ -1,0 +1,542 @@
+"""An evolution run: configuration, the generation loop, resume, results.
+
+Determinism: generation ``g`` draws from ``numpy.random.default_rng([seed, g])`` and
+depends only on the stored population of generation ``g - 1`` and the genomes first
+seen before ``g``. A run killed in the middle of generation ``g`` therefore redraws the
+same children on resume, evaluates only those not yet in the store, and ends where an
+uninterrupted run ends.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..dsl.errors import SnarcError
+from ..fileio import atomic_write
+from .operators import Child, Rates, Validator, crossover, make_child, mutate, random_genome
+from .space import DEFAULT_MAX_DEPTH, Node, SearchSpace, load_space
+from .store import Record, Store
+
+# measure -> direction; spike_aware is derived from rdm_target and spikes
+DIRECTIONS = {
+    "rdm": "max",
+    "rdm_target": "max",
+    "sahd": "max",
+    "naswot": "max",
+    "spike_aware": "max",
+    "params": "min",
+    "sops": "min",
+    "energy": "min",
+    "spikes": "min",
+}
+NEEDS = {"spike_aware": ("rdm_target", "spikes")}
+
+
+class RunError(SnarcError):
+    kind = "run error"
+
+
+@dataclass(frozen=True)
+class Objective:
+    name: str
+    direction: str  # "max" | "min"
+
+    @classmethod
+    def parse(cls, text: str) -> Objective:
+        name, _, direction = text.strip().partition(":")
+        if name not in DIRECTIONS:
+            raise RunError(f"unknown fitness '{name}'", hint=f"one of {', '.join(DIRECTIONS)}")
+        direction = direction or DIRECTIONS[name]
+        if direction not in ("max", "min"):
+            raise RunError(f"'{text}': the direction must be max or min")
+        return cls(name, direction)
+
+    def __str__(self) -> str:
+        return f"{self.name}:{self.direction}"
+
+
+@dataclass
+class Config:
+    space: str = "msenas"
+    fitness: list[str] = field(default_factory=lambda: ["rdm", "spikes"])
+    algorithm: str = "auto"  # nsga2 | scalar | random | auto (nsga2 for >1 objective)
+    population: int = 20
+    generations: int = 5
+    seed: int = 0
+    data: str = "ndigits"
+    batch: int = 50
+    limit: int | None = 200
+    layers: str = "populations"
+    rates: str = "micro=1,meso=1,macro=0.5"
+    crossover: float = 0.9
+    mutation: float = 1.0
+    top_k: int | None = None
+    max_depth: int = DEFAULT_MAX_DEPTH
+    retries: int = 20
+    max_params: int | None = None
+    spikes_ref: float | None = None
+    lam: float = -0.08
+    overrides: dict[str, str] = field(default_factory=dict)
+    executor: str = "process"
+    workers: int | None = None
+    timeout: float | None = 600.0
+    address: str | None = None
+
+    # settings that may change on resume without changing the result
+    RUNTIME = ("executor", "workers", "timeout", "address")
+
+    @property
+    def objectives(self) -> list[Objective]:
+        return [Objective.parse(f) for f in self.fitness]
+
+    @property
+    def mode(self) -> str:
+        if self.algorithm == "auto":
+            return "nsga2" if len(self.fitness) > 1 else "scalar"
+        return self.algorithm
+
+    def measures(self) -> tuple[str, ...]:
+        out: list[str] = []
+        for o in self.objectives:
+            for m in NEEDS.get(o.name, (o.name,)):
+                if m not in out:
+                    out.append(m)
+        for m in ("spikes", "params"):  # always recorded: cheap and always wanted
+            if m not in out:
+                out.append(m)
+        return tuple(out)
+
+    def validate(self) -> None:
+        if not self.fitness:
+            raise RunError("give at least one fitness")
+        self.objectives  # noqa: B018 - parses and checks every objective
+        if self.mode not in ("nsga2", "scalar", "random"):
+            raise RunError(
+                f"unknown algorithm '{self.algorithm}'", hint="one of nsga2, scalar, random, auto"
+            )
+        if self.mode == "scalar" and len(self.fitness) != 1:
+            raise RunError("the scalar algorithm takes exactly one fitness")
+        if self.population < 2:
+            raise RunError("the population must hold at least 2 genomes")
+        if self.generations < 0:
+            raise RunError("the number of generations cannot be negative")
+        try:
+            Rates.parse(self.rates)
+        except ValueError as err:
+            raise RunError(str(err)) from None
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> Config:
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        return cls(**known)
+
+
+def space_text(cfg: Config) -> tuple[str, str, str]:
+    """``(text, origin, name)`` of the configured space with its overrides applied."""
+    space = load_space(cfg.space)
+    text = space.text
+    for rule, literal in cfg.overrides.items():
+        if rule not in space.alternatives:
+            raise RunError(f"--override {rule}=...: space '{space.name}' has no rule '{rule}'")
+        text += f"\n%override {rule}: {json.dumps(literal)}\n"
+    return text, space.origin, space.name
+
+
+# ---------------------------------------------------------------- selection helpers
+
+
+def objective_matrix(
+    records: list[Record], objectives: list[Objective], spikes_ref: float | None, lam: float
+) -> np.ndarray:
+    """Objective values as a minimisation matrix (maximised ones negated; failures +inf)."""
+    from ..fitness import spike_aware
+
+    F = np.full((len(records), len(objectives)), np.inf)
+    for i, r in enumerate(records):
+        if not r.ok:
+            continue
+        for j, o in enumerate(objectives):
+            if o.name == "spike_aware":
+                acc = (1.0 + r.measures.get("rdm_target", -1.0)) / 2.0  # Spearman rho -> [0, 1]
+                v = spike_aware(acc, r.measures.get("spikes", 0.0), spikes_ref or 1.0, lam)
+            else:
+                v = r.measures.get(o.name, np.nan)
+            if np.isfinite(v):
+                F[i, j] = -v if o.direction == "max" else v
+    return F
+
+
+def _finite(F: np.ndarray) -> np.ndarray:
+    return np.where(np.isfinite(F), F, 1e300)
+
+
+def nondominated_ranks(F: np.ndarray) -> np.ndarray:
+    """Pareto rank of each row (0 = first front), by pymoo's non-dominated sorting."""
+    from pymoo.util.nds.non_dominated_sorting import NonDominatedSorting
+
+    ranks = np.zeros(len(F), int)
+    if len(F) == 0:
+        return ranks
+    for k, front in enumerate(NonDominatedSorting().do(_finite(F))):
+        ranks[front] = k
+    return ranks
+
+
+def crowding(F: np.ndarray) -> np.ndarray:
+    """NSGA-II crowding distance (pymoo), infinite at the extremes."""
+    from pymoo.operators.survival.rank_and_crowding.metrics import calc_crowding_distance
+
+    if len(F) <= 2:
+        return np.full(len(F), np.inf)
+    return calc_crowding_distance(_finite(F))
+
+
+def nsga2_order(F: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Indices best first by (rank, -crowding, index); also ranks and crowding."""
+    ranks = nondominated_ranks(F)
+    crowd = np.zeros(len(F))
+    for k in np.unique(ranks):
+        idx = np.flatnonzero(ranks == k)
+        crowd[idx] = crowding(F[idx])
+    order = sorted(range(len(F)), key=lambda i: (ranks[i], -crowd[i], i))
+    return np.array(order, int), ranks, crowd
+
+
+def hypervolume(F: np.ndarray, norm: dict | None) -> float | None:
+    """Hypervolume of the points' first front after normalising with the run's ideal and
+    nadir points (from generation 0), reference point 1.1 in every objective."""
+    if norm is None or len(F) == 0:
+        return None
+    from pymoo.indicators.hv import HV
+
+    ideal, nadir = np.array(norm["ideal"]), np.array(norm["nadir"])
+    span = np.where(nadir - ideal > 0, nadir - ideal, 1.0)
+    G = (F[np.all(np.isfinite(F), axis=1)] - ideal) / span
+    if len(G) == 0:
+        return 0.0
+    return float(HV(ref_point=np.full(F.shape[1], 1.1))(G))
+
+
+# ---------------------------------------------------------------- the run
+
+
+class Evolution:
+    """One run directory: create with a Config, or reopen one with :meth:`resume`."""
+
+    def __init__(self, cfg: Config, out: Path, progress: bool = True, log=print):
+        self.cfg, self.out, self.progress, self.log = cfg, Path(out), progress, log
+        cfg.validate()
+        self.out.mkdir(parents=True, exist_ok=True)
+        self.store = Store.open(self.out)
+        stored = self.store.get_meta("config")
+        if stored is None:
+            text, origin, name = space_text(cfg)
+            self.store.set_meta("config", cfg.to_json())
+            self.store.set_meta("space", {"text": text, "origin": origin, "name": name})
+            atomic_write(self.out / "config.json", json.dumps(cfg.to_json(), indent=2) + "\n")
+            atomic_write(self.out / "space.lark", text)
+        else:
+            mine = {k: v for k, v in cfg.to_json().items() if k not in Config.RUNTIME}
+            theirs = {
+                k: v
+                for k, v in Config.from_json(stored).to_json().items()
+                if k not in Config.RUNTIME
+            }
+            if mine != theirs:
+                diff = sorted(k for k in mine if mine[k] != theirs.get(k))
+                raise RunError(
+                    f"{self.out} holds a run with other settings ({', '.join(diff)})",
+                    hint="resume it with `snarc evolve --resume DIR`, or choose a new --out",
+                )
+        meta = self.store.get_meta("space")
+        self.space = SearchSpace(meta["text"], meta["origin"], meta["name"])
+        self.objectives = cfg.objectives
+        self.rates = Rates.parse(cfg.rates)
+        self.validator = Validator(self.space, cfg.max_params)
+
+    @classmethod
+    def resume(cls, out: Path, progress: bool = True, log=print, **runtime) -> Evolution:
+        store_path = Path(out) / "store.sqlite"
+        if not store_path.exists():
+            raise RunError(f"{out} is not a run directory (no store.sqlite)")
+        with Store(store_path) as st:
+            data = st.get_meta("config")
+        if data is None:
+            raise RunError(f"{out}: the store holds no configuration")
+        cfg = Config.from_json(data)
+        for k, v in runtime.items():
+            if k in Config.RUNTIME and v is not None:
+                setattr(cfg, k, v)
+        return cls(cfg, out, progress, log)
+
+    # ------------------------------------------------------------ helpers
+    def _task(self, child: Child):
+        from .evaluate import Task
+
+        c = self.cfg
+        return Task(
+            child.hash,
+            child.text,
+            c.measures(),
+            c.data,
+            c.batch,
+            c.seed,
+            c.limit,
+            c.layers,
+            c.max_params,
+        )
+
+    def _matrix(self, hashes: list[str]) -> np.ndarray:
+        records = [self.store.get(h) for h in hashes]
+        return objective_matrix(
+            records, self.objectives, self.store.get_meta("spikes_ref"), self.cfg.lam
+        )
+
+    def _tree(self, h: str) -> Node:
+        return Node.from_json(json.loads(self.store.get(h).tree))
+
+    # ------------------------------------------------------------ offspring
+    def _initial(self, rng, seen: set[str]):
+        children, invalid, dups = [], 0, 0
+        taken = set(seen)
+        for _ in range(self.cfg.population):
+            child, bad, dup = make_child(
+                lambda: (random_genome(self.space, rng, self.cfg.max_depth), (), "random"),
+                self.validator,
+                taken,
+                self.cfg.retries,
+            )
+            invalid, dups = invalid + bad, dups + dup
+            if child is not None and child.hash not in taken:
+                children.append(child)
+                taken.add(child.hash)
+        return children, invalid, dups
+
+    def _offspring(self, g: int, population: list[str], rng, seen: set[str]):
+        cfg = self.cfg
+        trees = {h: self._tree(h) for h in population}
+        F = self._matrix(population)
+        taken = set(seen) | set(population)
+        children: list[Child] = []
+        invalid = dups = 0
+        mode = cfg.mode
+        if mode == "random":
+            return self._initial(rng, taken)
+        if mode == "nsga2":
+            _, ranks, crowd = nsga2_order(F)
+
+            def pick() -> str:
+                i, j = rng.integers(len(population), size=2)
+                better = i if (ranks[i], -crowd[i], i) <= (ranks[j], -crowd[j], j) else j
+                return population[int(better)]
+
+            def produce():
+                a, b = pick(), pick()
+                ta = trees[a]
+                parents: tuple[str, ...] = (a,)
+                op = "copy"
+                if a != b and rng.random() < cfg.crossover:
+                    ta, _ = crossover(self.space, ta, trees[b], rng)
+                    parents, op = (a, b), "crossover"
+                if op == "copy" or rng.random() < cfg.mutation:
+                    ta = mutate(self.space, ta, rng, self.rates, cfg.max_depth)
+                    op = "crossover+mutation" if op == "crossover" else "mutation"
+                return ta, parents, op
+
+            plan = [produce] * cfg.population
+        else:  # scalar, AutoSNN style: keep top-k, then mutations, crossovers, random fill
+            k = self._top_k()
+            order = np.argsort(F[:, 0], kind="stable")
+            top = [population[int(i)] for i in order[:k]]
+
+            def mut():
+                a = top[int(rng.integers(len(top)))]
+                return (
+                    mutate(self.space, trees[a], rng, self.rates, cfg.max_depth),
+                    (a,),
+                    "mutation",
+                )
+
+            def cross():
+                if len(top) < 2:
+                    return mut()
+                i, j = rng.choice(len(top), size=2, replace=False)
+                child, _ = crossover(self.space, trees[top[int(i)]], trees[top[int(j)]], rng)
+                return child, (top[int(i)], top[int(j)]), "crossover"
+
+            def rand():
+                return random_genome(self.space, rng, cfg.max_depth), (), "random"
+
+            n = cfg.population - k
+            n_mut, n_cross = n // 2, n // 4
+            plan = [mut] * n_mut + [cross] * n_cross + [rand] * (n - n_mut - n_cross)
+        for produce in plan:
+            child, bad, dup = make_child(produce, self.validator, taken, cfg.retries)
+            invalid, dups = invalid + bad, dups + dup
+            if child is not None:
+                children.append(child)
+                taken.add(child.hash)
+        return children, invalid, dups
+
+    def _top_k(self) -> int:
+        return self.cfg.top_k or max(2, self.cfg.population // 4)
+
+    def _survivors(self, population: list[str], children: list[Child]) -> list[str]:
+        cfg = self.cfg
+        pool = list(dict.fromkeys(population + [c.hash for c in children]))
+        if cfg.mode == "random":
+            # random search keeps the best seen so far, by NSGA-II order, for the record
+            F = self._matrix(pool)
+            order, _, _ = nsga2_order(F)
+            return [pool[int(i)] for i in order[: cfg.population]]
+        if cfg.mode == "nsga2":
+            order, _, _ = nsga2_order(self._matrix(pool))
+            return [pool[int(i)] for i in order[: cfg.population]]
+        k = self._top_k()
+        F = self._matrix(population)
+        top = [population[int(i)] for i in np.argsort(F[:, 0], kind="stable")[:k]]
+        rest = [c.hash for c in children if c.hash not in top]
+        merged = list(dict.fromkeys(top + rest))
+        F = self._matrix(merged)
+        return [merged[int(i)] for i in np.argsort(F[:, 0], kind="stable")][: cfg.population]
+
+    # ------------------------------------------------------------ the loop
+    def run(self) -> dict:
+        from .evaluate import make_executor
+
+        cfg = self.cfg
+        last = self.store.last_generation()
+        start = 0 if last is None else last + 1
+        per_gen = cfg.population - self._top_k() if cfg.mode == "scalar" else cfg.population
+        total = cfg.population + per_gen * cfg.generations
+        if start > cfg.generations:
+            self.log(f"{self.out}: the run is complete ({cfg.generations} generations)")
+            return self.write_results()
+        executor = None
+        bar = None
+        try:
+            from tqdm import tqdm
+
+            bar = tqdm(
+                total=total,
+                initial=min(total, cfg.population + per_gen * (start - 1)) if start else 0,
+                unit="eval",
+                desc="evolve",
+                disable=not self.progress,
+                dynamic_ncols=True,
+            )
+            population = self.store.population(start - 1) if start else []
+            for g in range(start, cfg.generations + 1):
+                t0 = time.perf_counter()
+                rng = np.random.default_rng([cfg.seed, g])
+                seen = self.store.hashes(before_generation=g)
+                if g == 0:
+                    children, invalid, dups = self._initial(rng, seen)
+                else:
+                    children, invalid, dups = self._offspring(g, population, rng, seen)
+                if not children:
+                    raise RunError(
+                        f"generation {g}: no valid child in {cfg.retries} tries per child"
+                    )
+                todo = [c for c in children if self.store.get(c.hash) is None]
+                bar.update(len(children) - len(todo))
+                if todo:
+                    executor = executor or make_executor(
+                        cfg.executor, cfg.workers, cfg.timeout, cfg.address
+                    )
+                    for i, res in executor.map([self._task(c) for c in todo]):
+                        c = todo[i]
+                        self.store.add(
+                            Record(
+                                c.hash,
+                                c.text,
+                                c.tree.dumps(),
+                                res["status"],
+                                res["measures"],
+                                res["error"],
+                                res["wall"],
+                                g,
+                                c.parents,
+                                c.operator,
+                            )
+                        )
+                        bar.update(1)
+                if g == 0:
+                    self._normalisation([c.hash for c in children])
+                population = self._survivors(population, children)
+                F = self._matrix(population)
+                hv = hypervolume(F[nondominated_ranks(F) == 0], self.store.get_meta("norm"))
+                ok = F[np.isfinite(F[:, 0]), 0]
+                best = (
+                    None
+                    if len(ok) == 0
+                    else float(-ok.min() if self.objectives[0].direction == "max" else ok.min())
+                )
+                self.store.save_generation(
+                    g,
+                    population,
+                    {
+                        "evaluations": len(todo),
+                        "invalid": invalid,
+                        "duplicates": dups,
+                        "hypervolume": hv,
+                        "best": best,
+                        "wall": time.perf_counter() - t0,
+                    },
+                )
+                front = int((nondominated_ranks(F) == 0).sum())
+                bar.set_postfix_str(
+                    f"gen {g}/{cfg.generations} front {front}"
+                    + (f" hv {hv:.3f}" if hv is not None else "")
+                    + (f" best {self.objectives[0].name} {best:.4g}" if best is not None else "")
+                )
+        finally:
+            if bar is not None:
+                bar.close()
+            if executor is not None:
+                executor.close()
+        return self.write_results()
+
+    def _normalisation(self, hashes: list[str]) -> None:
+        if self.cfg.spikes_ref is not None:
+            self.store.set_meta("spikes_ref", self.cfg.spikes_ref)
+        elif self.store.get_meta("spikes_ref") is None:
+            spikes = [
+                r.measures["spikes"]
+                for r in map(self.store.get, hashes)
+                if r.ok and r.measures.get("spikes", 0) > 0
+            ]
+            self.store.set_meta("spikes_ref", float(np.median(spikes)) if spikes else 1.0)
+        F = self._matrix(hashes)
+        ok = F[np.all(np.isfinite(F), axis=1)]
+        if len(ok):
+            self.store.set_meta("norm", {"ideal": ok.min(0).tolist(), "nadir": ok.max(0).tolist()})
+
+    # ------------------------------------------------------------ results
+    def front(self) -> list[Record]:
+        """The final population's first front, best first by the first objective (for one
+        objective: the final population, best first)."""
+        last = self.store.last_generation()
+        if last is None:
+            return []
+        pop = self.store.population(last)
+        F = self._matrix(pop)
+        first = (
+            np.arange(len(pop)) if F.shape[1] == 1 else np.flatnonzero(nondominated_ranks(F) == 0)
+        )
+        idx = [i for i in first if np.all(np.isfinite(F[i]))]
+        idx.sort(key=lambda i: (tuple(F[i]), pop[i]))
+        return [self.store.get(pop[i]) for i in idx]
+
+    def write_results(self) -> dict:
+        from .results import write_results
+
+        return write_results(self)
