@@ -11,6 +11,7 @@ DIR/best-macro.svg          the best genome drawn by `snarc render` (needs `dot`
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -161,7 +162,7 @@ def show_table(evo, console=None) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    console = console or Console()
+    console = console or Console(width=None if sys.stdout.isatty() else 160)
     rows = front_rows(evo)
     stats = evo.store.generations()
     cfg = evo.cfg

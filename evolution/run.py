@@ -484,7 +484,8 @@ class Evolution:
                     g,
                     population,
                     {
-                        "evaluations": len(todo),
+                        # children new to the run (not those a resume found already done)
+                        "evaluations": sum(1 for c in children if c.hash not in seen),
                         "invalid": invalid,
                         "duplicates": dups,
                         "hypervolume": hv,

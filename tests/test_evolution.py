@@ -1,0 +1,235 @@
+"""Evolution runs: store, determinism, resume after SIGKILL, executors, results, CLI."""
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from snarc.cli.main import main
+from snarc.evolution.evaluate import ProcessExecutor, Task, evaluate
+from snarc.evolution.run import Config, Evolution, RunError, nsga2_order
+
+SPACE = """\
+// A tiny space for tests: two spiking conv layers on 16x16 event frames.
+// @macro
+start: "neuron lif = LIF(tau_mem: 2.0, v_th: 0.5); network tiny { input frames(2, 16, 16) steps 4;" body "}"
+body: "a : lif; in -> a : conv(" k "," c ") | bn;" second "cell g = avgpool(4) from b; o : LI(); g -> o : linear(10); readout o over mean;"
+// @meso
+second: "b : lif; a -> b : conv(" k "," c ", stride: 2) | bn;" | "b : lif; a -> b : conv(" k "," c ", stride: 2) | bn; b ~> a : conv(1, " c ") | bn inhibitory;"
+// @micro
+k: "3" | "5"
+// @micro
+c: "4" | "8" | "12"
+"""
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory):
+    base = tmp_path_factory.mktemp("evo")
+    space = base / "tiny.lark"
+    space.write_text(SPACE)
+    cache = base / "cache"
+    old = os.environ.get("SNARC_CACHE")
+    os.environ["SNARC_CACHE"] = str(cache)
+    yield base, space
+    if old is None:
+        os.environ.pop("SNARC_CACHE", None)
+    else:
+        os.environ["SNARC_CACHE"] = old
+
+
+def _cfg(space, **kw):
+    base = dict(
+        space=str(space),
+        fitness=["rdm", "params"],
+        population=6,
+        generations=2,
+        seed=3,
+        batch=20,
+        limit=60,
+        executor="serial",
+    )
+    base.update(kw)
+    return Config(**base)
+
+
+def _contents(run: Path) -> dict:
+    db = sqlite3.connect(run / "store.sqlite")
+    out = {
+        "genomes": db.execute(
+            "SELECT hash, text, tree, status, measures, generation, parents, operator FROM genomes ORDER BY hash"
+        ).fetchall(),
+        "populations": db.execute("SELECT * FROM populations ORDER BY generation, idx").fetchall(),
+        "generations": db.execute(
+            "SELECT generation, evaluations, invalid, duplicates, hypervolume, best FROM generations ORDER BY generation"
+        ).fetchall(),
+    }
+    db.close()
+    return out
+
+
+def test_a_run_writes_store_front_plots_and_drawing(env):
+    base, space = env
+    out = base / "run-a"
+    summary = Evolution(_cfg(space), out, progress=False).run()
+    c = _contents(out)
+    assert len(c["generations"]) == 3
+    assert {g for _, _, _, _, _, g, _, _ in c["genomes"]} == {0, 1, 2}
+    assert len(c["populations"]) == 18
+    # no architecture is evaluated twice: hashes are the primary key and match the text
+    from snarc.evolution.space import genome_hash
+
+    assert all(genome_hash(text) == h for h, text, *_ in c["genomes"])
+    assert summary["front"] and (out / "best.snarc").exists()
+    assert list((out / "front").glob("*.snarc"))
+    for f in (
+        "front.png",
+        "front.svg",
+        "hypervolume.png",
+        "hypervolume.svg",
+        "results.json",
+        "config.json",
+        "space.lark",
+    ):
+        assert (out / f).stat().st_size > 0, f
+    # operators and parents are recorded
+    ops = {op for *_, op in c["genomes"]}
+    assert "random" in ops and ops & {"mutation", "crossover+mutation"}
+    # hypervolume of the population never falls under NSGA-II's elitism
+    hv = [g[4] for g in c["generations"]]
+    assert all(b >= a - 1e-12 for a, b in zip(hv, hv[1:]))
+    # a finished run resumed is a no-op with the same results
+    again = Evolution.resume(out, progress=False, log=lambda *_: None).run()
+    assert again["front"] == summary["front"]
+
+
+def test_same_seed_same_run_other_seed_other_run(env):
+    base, space = env
+    Evolution(_cfg(space, generations=1), base / "s1", progress=False).run()
+    Evolution(_cfg(space, generations=1), base / "s2", progress=False).run()
+    Evolution(_cfg(space, generations=1, seed=4), base / "s3", progress=False).run()
+    assert _contents(base / "s1") == _contents(base / "s2")
+    assert _contents(base / "s1")["genomes"] != _contents(base / "s3")["genomes"]
+
+
+def test_resume_after_sigkill_matches_an_uninterrupted_run(env):
+    base, space = env
+    args = [
+        sys.executable, "-m", "snarc", "evolve", "--space", str(space), "--fitness", "rdm,params",
+        "--population", "6", "--generations", "3", "--seed", "5", "--batch", "40", "--limit", "60",
+        "--executor", "serial", "--quiet",
+    ]  # fmt: skip
+    full, killed = base / "full", base / "killed"
+    subprocess.run([*args, "--out", str(full)], check=True, capture_output=True)
+    proc = subprocess.Popen(
+        [*args, "--out", str(killed)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    store = killed / "store.sqlite"
+    deadline = time.monotonic() + 300
+    n = 0
+    while time.monotonic() < deadline and proc.poll() is None:
+        if store.exists():
+            try:
+                db = sqlite3.connect(store, timeout=5)
+                n = db.execute("SELECT COUNT(*) FROM genomes WHERE generation = 2").fetchone()[0]
+                db.close()
+            except sqlite3.OperationalError:
+                n = 0
+            if n >= 2:  # in the middle of generation 2
+                break
+        time.sleep(0.02)
+    assert proc.poll() is None, "the run ended before it could be killed"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    gens = sqlite3.connect(store).execute("SELECT MAX(generation) FROM generations").fetchone()[0]
+    assert gens == 1  # killed mid-generation 2: generation 2 is not complete
+    subprocess.run(
+        [sys.executable, "-m", "snarc", "evolve", "--resume", str(killed), "--quiet"],
+        check=True,
+        capture_output=True,
+    )
+    assert _contents(killed) == _contents(full)
+
+
+@pytest.mark.parametrize("executor", ["process", "ray"])
+def test_executors_match_serial_evaluation(env, executor):
+    if executor == "ray":
+        pytest.importorskip("ray")
+    base, space = env
+    serial = base / "serial-ref"
+    if not serial.exists():
+        Evolution(_cfg(space, generations=1), serial, progress=False).run()
+    other = base / f"with-{executor}"
+    Evolution(_cfg(space, generations=1, executor=executor, workers=2), other, progress=False).run()
+    assert _contents(other) == _contents(serial)
+
+
+def test_failed_and_timed_out_evaluations_are_marked_and_the_run_goes_on(env, root):
+    ex = ProcessExecutor(workers=1, timeout=1.0)
+    try:
+        slow = Task(
+            "0" * 16,
+            (root / "examples" / "autosnn.snarc")
+            .read_text()
+            .replace("image(3, 32, 32)", "frames(2, 32, 32)"),
+            ("rdm",),
+            batch=50,
+            limit=60,
+        )
+        bad = Task(
+            "1" * 16,
+            "network x { input vector(4) steps 2; a : LIF(); in -> a : linear(0); readout a over mean }",
+            ("rdm",),
+        )
+        results = dict(ex.map([slow, bad]))
+    finally:
+        ex.close()
+    assert results[0]["status"] == "failed" and "timeout" in results[0]["error"]
+    assert results[1]["status"] == "failed" and "linear" in results[1]["error"]
+    direct = evaluate(bad)
+    assert direct["status"] == "failed"
+
+
+def test_nsga2_order_prefers_the_front_and_the_extremes():
+    F = np.array([[0.0, 1.0], [1.0, 0.0], [0.5, 0.5], [1.0, 1.0], [0.2, 0.9]])
+    order, ranks, crowd = nsga2_order(F)
+    assert list(ranks) == [0, 0, 0, 1, 0]
+    assert order[-1] == 3
+    assert set(order[:2]) == {0, 1}  # the extremes of the front have infinite crowding
+
+
+def test_config_errors(env):
+    base, space = env
+    with pytest.raises(RunError, match="unknown fitness 'acc'"):
+        Config(fitness=["acc"]).validate()
+    with pytest.raises(RunError, match="exactly one fitness"):
+        Config(fitness=["rdm", "spikes"], algorithm="scalar").validate()
+    Evolution(_cfg(space, generations=0), base / "cfg", progress=False)
+    with pytest.raises(RunError, match="other settings"):
+        Evolution(_cfg(space, generations=0, seed=99), base / "cfg", progress=False)
+
+
+def test_cli_evolve_scalar_then_runs_show(env, capsys):
+    base, space = env
+    out = base / "cli"
+    rc = main(["evolve", "--space", str(space), "--fitness", "spike_aware", "--population", "6",
+               "--generations", "1", "--batch", "20", "--limit", "60", "--executor", "serial", "--quiet",
+               "--out", str(out)])  # fmt: skip
+    assert rc == 0
+    text = capsys.readouterr().out
+    assert "spike_aware" in text and "best:" in text
+    assert main(["runs", "show", str(out), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["front"] and data["front"][0]["spike_aware"] > 0
+    # a bad space is a clear error, not a traceback
+    assert main(["evolve", "--space", "nope", "--out", str(base / "x")]) == 1
+    assert "unknown search space 'nope'" in capsys.readouterr().err
+    assert main(["runs", "show", str(base / "missing")]) == 1
+    assert "not a run directory" in capsys.readouterr().err
