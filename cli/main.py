@@ -582,9 +582,10 @@ def build_parser() -> argparse.ArgumentParser:
     limits(sp)
     sp.set_defaults(func=cmd_compile)
 
-    from .evolve import add_parsers
+    from . import evolve, train
 
-    add_parsers(sub, limits)
+    evolve.add_parsers(sub, limits)
+    train.add_parsers(sub, limits)
     return p
 
 

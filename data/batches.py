@@ -5,28 +5,23 @@ from __future__ import annotations
 from ..dsl.errors import SnarcError
 
 
-def class_balanced_batch(
+def open_for(
     net,
-    batch: int,
+    data: str = "ndigits",
+    train: bool = True,
     seed: int = 0,
     limit: int | None = None,
-    data: str = "ndigits",
     progress: bool = False,
 ):
-    """A class-balanced batch from ``data`` (``ndigits`` or ``NAME:PATH``) shaped for ``net``.
-
-    Event frames are centre-cropped or zero-padded to the network's size.
-    """
-    import numpy as np
-    import torch
-
+    """The dataset ``data`` (``ndigits`` or ``NAME:PATH``) for ``net``'s time steps; an error
+    naming both when the network's input cannot take it. Returns ``(dataset, static)``."""
     from . import NDigits
     from .real import CIFAR10, open_dataset
 
     if data == "ndigits":
-        ds = NDigits(train=True, steps=net.timesteps, seed=seed, limit=limit, progress=progress)
+        ds = NDigits(train=train, steps=net.timesteps, seed=seed, limit=limit, progress=progress)
     else:
-        ds = open_dataset(data, train=True, steps=net.timesteps)
+        ds = open_dataset(data, train=train, steps=net.timesteps)
     static = isinstance(ds, CIFAR10)
     name = data.split(":")[0]
     if static and (net.input_kind != "image" or tuple(net.input_shape) != (3, 32, 32)):
@@ -38,25 +33,46 @@ def class_balanced_batch(
             f"network '{net.graph_name}' takes {net.input_kind} input {net.input_shape}; "
             f"{'N-Digits' if name == 'ndigits' else name} gives 2-channel event frames: declare `input frames(2, H, W)`"
         )
+    return ds, static
+
+
+def fit_frames(frames, H: int, W: int):
+    """Centre-crop event frames ``[..., h, w]`` where the network is smaller, zero-pad where larger."""
+    h, w = frames.shape[-2:]
+    if (h, w) == (H, W):
+        return frames
+    top, left = (h - H) // 2, (w - W) // 2
+    out = frames.new_zeros((*frames.shape[:-2], H, W))
+    ys, yd = (
+        (slice(top, top + H), slice(0, H)) if top >= 0 else (slice(0, h), slice(-top, -top + h))
+    )
+    xs, xd = (
+        (slice(left, left + W), slice(0, W))
+        if left >= 0
+        else (slice(0, w), slice(-left, -left + w))
+    )
+    out[..., yd, xd] = frames[..., ys, xs]
+    return out
+
+
+def class_balanced_batch(
+    net,
+    batch: int,
+    seed: int = 0,
+    limit: int | None = None,
+    data: str = "ndigits",
+    progress: bool = False,
+):
+    """``batch`` samples balanced over the classes of ``data``'s training split, shaped for
+    ``net``: ``([T, B, ...] or [B, C, H, W], labels)``."""
+    import numpy as np
+    import torch
+
+    ds, static = open_for(net, data, True, seed, limit, progress)
     labels = ds.labels
     per = max(2, batch // 10)  # pairs within a class are needed by the label-target RDM
     picks = np.concatenate([np.flatnonzero(labels == c)[:per] for c in np.unique(labels)])
     if static:
         return torch.stack([ds[int(i)][0] for i in picks]), labels[picks]
     frames = torch.stack([torch.from_numpy(ds.frames(int(i))) for i in picks], 1)  # [T, B, 2, H, W]
-    H, W = net.input_shape[1:]
-    h, w = frames.shape[-2:]
-    if (h, w) != (H, W):  # centre crop where the network is smaller, zero pad where larger
-        top, left = (h - H) // 2, (w - W) // 2
-        out = frames.new_zeros((*frames.shape[:-2], H, W))
-        ys, yd = (
-            (slice(top, top + H), slice(0, H)) if top >= 0 else (slice(0, h), slice(-top, -top + h))
-        )
-        xs, xd = (
-            (slice(left, left + W), slice(0, W))
-            if left >= 0
-            else (slice(0, w), slice(-left, -left + w))
-        )
-        out[..., yd, xd] = frames[..., ys, xs]
-        frames = out
-    return frames, labels[picks]
+    return fit_frames(frames, *net.input_shape[1:]), labels[picks]

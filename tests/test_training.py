@@ -1,0 +1,207 @@
+"""Training: learning, checkpoints and resume, metrics, train-from-run, DDP with torchrun."""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+
+from snarc.cli.main import main
+from snarc.training import TrainConfig, TrainError, read_checkpoint, train
+
+TINY = """\
+neuron lif = LIF(tau_mem: 2.0, v_th: 0.5, surrogate: atan(2.0))
+network tiny {
+  input frames(2, 16, 16) steps 4
+  a : lif
+  in -> a : conv(3, 8, stride: 2) | bn
+  cell g = avgpool(2) from a
+  h : lif
+  g -> h : linear(32)
+  o : LI(tau_mem: 2.0)
+  h -> o : linear(10)
+  readout o over mean
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory):
+    d = tmp_path_factory.mktemp("train-cache")
+    old = os.environ.get("SNARC_CACHE")
+    os.environ["SNARC_CACHE"] = str(d)
+    yield d
+    if old is None:
+        os.environ.pop("SNARC_CACHE", None)
+    else:
+        os.environ["SNARC_CACHE"] = old
+
+
+def test_the_reference_conv_snn_learns_n_digits(cache, root, tmp_path):
+    text = (root / "examples" / "ndigits_conv.snarc").read_text()
+    res = train(
+        text,
+        TrainConfig(epochs=2, limit=400, batch=32, seed=0),
+        tmp_path,
+        progress=False,
+        log=lambda *_: None,
+    )
+    assert res["test_accuracy"] > 0.5  # chance is 0.1
+    assert (
+        res["train_loss"] < res["history"][0]["train_loss"] or res["history"][0]["train_loss"] < 2.2
+    )
+    for f in ("metrics.json", "metrics.csv", "curves.png", "checkpoint.pt", "program.snarc"):
+        assert (tmp_path / f).stat().st_size > 0
+    rows = (tmp_path / "metrics.csv").read_text().splitlines()
+    assert rows[0].split(",")[:4] == ["epoch", "train_loss", "train_accuracy", "test_accuracy"]
+    assert len(rows) == 3
+    m = json.loads((tmp_path / "metrics.json").read_text())
+    assert m["params"] == res["params"] and m["epochs"][-1]["spikes_per_sample"] > 0
+    assert m["epochs"][-1]["energy_j_per_sample"] > 0
+
+
+def test_count_mse_sgd_and_label_smoothing_train(cache, tmp_path):
+    cfg = TrainConfig(
+        epochs=1, limit=100, loss="count_mse", optimizer="sgd", lr=0.05, label_smoothing=0.1
+    )
+    res = train(TINY, cfg, tmp_path, progress=False, log=lambda *_: None)
+    assert res["epochs"] == 1 and res["train_loss"] > 0
+
+
+def _args(out, epochs=3):
+    return [
+        sys.executable, "-m", "snarc", "train", str(out / "tiny.snarc"), "--epochs", str(epochs),
+        "--limit", "400", "--batch", "32", "--out", str(out / "run"), "--quiet", "--device", "cpu",
+    ]  # fmt: skip
+
+
+def test_resume_after_a_kill_gives_the_same_weights(cache, tmp_path):
+    full, cut = tmp_path / "full", tmp_path / "cut"
+    for d in (full, cut):
+        d.mkdir()
+        (d / "tiny.snarc").write_text(TINY)
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    subprocess.run(_args(full), check=True, capture_output=True, env=env)
+    proc = subprocess.Popen(
+        _args(cut), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env
+    )
+    ck = cut / "run" / "checkpoint.pt"
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and proc.poll() is None and not ck.exists():
+        time.sleep(0.01)
+    assert proc.poll() is None, "training ended before it could be interrupted"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert read_checkpoint(ck)["epoch"] < 3
+    subprocess.run(
+        [sys.executable, "-m", "snarc", "train", "--resume", str(cut / "run"), "--quiet", "--device", "cpu"],
+        check=True, capture_output=True, env=env,
+    )  # fmt: skip
+    a = read_checkpoint(full / "run" / "checkpoint.pt")
+    b = read_checkpoint(cut / "run" / "checkpoint.pt")
+    assert a["epoch"] == b["epoch"] == 3
+    assert a["model"].keys() == b["model"].keys()
+    for k in a["model"]:
+        assert torch.equal(a["model"][k], b["model"][k]), k
+    assert (
+        json.loads(a["history"])[-1]["test_accuracy"]
+        == json.loads(b["history"])[-1]["test_accuracy"]
+    )
+
+
+def test_a_checkpoint_of_another_program_is_refused(cache, tmp_path, capsys):
+    train(TINY, TrainConfig(epochs=1, limit=60), tmp_path, progress=False, log=lambda *_: None)
+    other = TINY.replace("linear(32)", "linear(48)")
+    with pytest.raises(TrainError, match="another program"):
+        train(other, TrainConfig(epochs=2, limit=60), tmp_path, resume=True, progress=False)
+    with pytest.raises(TrainError, match="other settings"):
+        train(TINY, TrainConfig(epochs=2, limit=60, lr=0.1), tmp_path, resume=True, progress=False)
+    # through the CLI: a clear message, no traceback
+    (tmp_path / "other.snarc").write_text(other)
+    assert main(["train", str(tmp_path / "other.snarc"), "--resume", str(tmp_path), "--quiet"]) == 1
+    assert "another program" in capsys.readouterr().err
+    # a damaged checkpoint is an error too, and a failed write never leaves one half-written
+    (tmp_path / "checkpoint.pt").write_bytes(b"not a checkpoint")
+    with pytest.raises(TrainError, match="cannot read the checkpoint"):
+        train(TINY, TrainConfig(epochs=2, limit=60), tmp_path, resume=True, progress=False)
+
+
+def test_bad_program_is_reported_with_its_line(tmp_path, capsys):
+    bad = tmp_path / "bad.snarc"
+    bad.write_text(TINY.replace("linear(32)", "linear(0)"))
+    assert main(["train", str(bad), "--out", str(tmp_path / "o")]) == 1
+    err = capsys.readouterr().err
+    assert "bad.snarc:8:19:" in err and "Traceback" not in err
+
+
+def test_train_from_run_records_accuracy_in_the_store(cache, tmp_path, capsys):
+    from snarc.evolution.run import Config, Evolution
+
+    space = tmp_path / "s.lark"
+    space.write_text(
+        'start: "neuron lif = LIF(v_th: 0.5); network s { input frames(2, 16, 16) steps 4; a : lif;'
+        ' in -> a : conv(3, " c ", stride: 2) | bn; cell g = avgpool(4) from a; o : LI(); g -> o : linear(10);'
+        ' readout o over mean }"\nc: "4" | "8"\n'
+    )
+    run = tmp_path / "run"
+    Evolution(
+        Config(
+            space=str(space),
+            fitness=["rdm", "params"],
+            population=2,
+            generations=0,
+            batch=20,
+            limit=60,
+            executor="serial",
+        ),
+        run,
+        progress=False,
+    ).run()
+    assert (
+        main(
+            [
+                "train",
+                "--from-run",
+                str(run),
+                "--rank",
+                "1",
+                "--epochs",
+                "1",
+                "--limit",
+                "60",
+                "--quiet",
+            ]
+        )
+        == 0
+    )
+    assert "test accuracy" in capsys.readouterr().out
+    assert main(["runs", "show", str(run), "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)["front"]
+    assert "trained_accuracy" in rows[0]
+    assert main(["train", "--from-run", str(run), "--rank", "9"]) == 1
+
+
+@pytest.mark.slow
+def test_ddp_with_two_cpu_processes(cache, tmp_path):
+    torchrun = shutil.which("torchrun", path=str(Path(sys.executable).parent)) or shutil.which(
+        "torchrun"
+    )
+    assert torchrun, "torchrun comes with torch"
+    prog = tmp_path / "tiny.snarc"
+    prog.write_text(TINY)
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    res = subprocess.run(
+        [torchrun, "--nproc_per_node", "2", "--master_port", "29533", "-m", "snarc", "train", str(prog),
+         "--epochs", "1", "--limit", "100", "--batch", "8", "--device", "cpu", "--out", str(tmp_path / "ddp"), "--json", "--quiet"],
+        capture_output=True, text=True, env=env, timeout=300,
+    )  # fmt: skip
+    assert res.returncode == 0, res.stderr[-2000:]
+    out = json.loads(res.stdout)
+    assert out["world"] == 2 and out["epochs"] == 1
+    assert read_checkpoint(tmp_path / "ddp" / "checkpoint.pt")["epoch"] == 1
