@@ -184,7 +184,7 @@ def show_table(evo, console=None) -> None:
         for c in cols:
             v = r.get(c)
             if isinstance(v, float):
-                cells.append(f"{v:,.0f}" if c == "params" else f"{v:.4g}")
+                cells.append(f"{v:,.0f}" if c in ("params", "spikes") else f"{v:.4g}")
             else:
                 cells.append("-" if v is None else str(v))
         table.add_row(*cells)
