@@ -94,8 +94,10 @@ class NorseAutoSNN(nn.Module):
             return z
 
         out = 0
-        for _ in range(self.T):
-            h = lif("stem", self.stem(x))
+        for t in range(self.T):
+            h = lif(
+                "stem", self.stem(x[t] if x.dim() == 5 else x)
+            )  # event frames or a static image
             for b, conv_a, conv_b, short in self.blocks:
                 a = lif(f"{b}__a", conv_a(h))
                 h = lif(f"{b}__b", conv_b(a) + short(h))
@@ -154,7 +156,8 @@ class SpikingJellyAutoSNN(nn.Module):
         from spikingjelly.activation_based import functional
 
         functional.reset_net(self)
-        x = x.unsqueeze(0).repeat(self.T, *([1] * x.dim()))
+        if x.dim() == 4:  # a static image, repeated over T (direct encoding)
+            x = x.unsqueeze(0).repeat(self.T, *([1] * x.dim()))
         h = self.stem_n(self.stem(x))
         for i, (conv_a, n_a, conv_b, short, n_b) in enumerate(self.blocks):
             a = n_a(conv_a(h))
