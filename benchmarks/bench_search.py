@@ -30,7 +30,7 @@ SPIKES_REF = 10_000.0  # spikes per sample of a typical AutoSNN-space network on
 
 
 def runs(
-    kind: str, args, space: str, fitness: list[str], algorithm: str, generations: int
+    kind: str, args, space: str, fitness: list[str], algorithm: str, generations: int, **extra
 ) -> list[Evolution]:
     out = []
     for seed in range(args.seeds):
