@@ -140,7 +140,9 @@ def add_parsers(sub, limits) -> None:
         help="auto: NSGA-II for several objectives, AutoSNN's scalar evolution for one",
     )
     sp.add_argument(
-        "--data", default="ndigits", help="ndigits, or NAME:PATH (nmnist, dvsgesture, cifar10)"
+        "--data",
+        default="ndigits",
+        help="ndigits, or NAME:PATH (nmnist, dvsgesture, cifar10dvs, cifar10)",
     )
     sp.add_argument("--population", type=int, default=20)
     sp.add_argument("--generations", type=int, default=5)

@@ -545,7 +545,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument(
         "--data",
         default="ndigits",
-        help="ndigits, or NAME:PATH with NAME nmnist, dvsgesture, cifar10",
+        help="ndigits, or NAME:PATH with NAME nmnist, dvsgesture, cifar10dvs, cifar10",
     )
     sp.add_argument(
         "--batch", type=int, default=50, help="samples, balanced over the 10 classes (default 50)"

@@ -135,7 +135,9 @@ def add_parsers(sub, limits) -> None:
     sp = sub.add_parser("train", help="train a network with surrogate gradients (BPTT)")
     sp.add_argument("file", metavar="FILE", nargs="?")
     sp.add_argument(
-        "--data", default="ndigits", help="ndigits, or NAME:PATH (nmnist, dvsgesture, cifar10)"
+        "--data",
+        default="ndigits",
+        help="ndigits, or NAME:PATH (nmnist, dvsgesture, cifar10dvs, cifar10)",
     )
     sp.add_argument(
         "--epochs", type=int, default=None, help="default 5 (on --resume: as the run said)"

@@ -2,7 +2,8 @@
 
 Each loader checks the directory first and, when it is missing or incomplete, raises
 :class:`DatasetError` with the layout it expected. Files are read with the readers of
-tonic (N-MNIST's ATIS ``.bin`` files; DVS128 Gesture as tonic converts it, ``.npy``) and
+tonic (N-MNIST's ATIS ``.bin`` files; DVS128 Gesture as tonic converts it, ``.npy``;
+CIFAR10-DVS's AEDAT4 files through the ``aedat`` package) and
 in torchvision's CIFAR-10 format (pickled batches). tonic's and torchvision's dataset
 classes themselves are not used to open the directory, because they insist on the
 complete archive (checksums, file counts) and otherwise start a download.
@@ -138,6 +139,70 @@ class DVSGesture(_Events):
         return ev
 
 
+class CIFAR10DVS(_Events):
+    """CIFAR10-DVS (Li et al. 2017) as tonic extracts it: ``ROOT/<class>/*.aedat4``.
+
+    The dataset has no official split; as is common (SpikingJelly, tonic users), the
+    first 90 % of each class's files (sorted by name) are training, the rest test.
+    Files are read with tonic's AEDAT4 reader (the ``aedat`` package).
+    """
+
+    sensor_size = (128, 128, 2)
+    classes = 10
+    NAMES = (
+        "airplane",
+        "automobile",
+        "bird",
+        "cat",
+        "deer",
+        "dog",
+        "frog",
+        "horse",
+        "ship",
+        "truck",
+    )
+    LAYOUT = (
+        "  ROOT/airplane/cifar10_airplane_0.aedat4 ... ROOT/truck/*.aedat4\n"
+        "  (one folder per class: airplane automobile bird cat deer dog frog horse ship truck)"
+    )
+
+    def __init__(self, root, train: bool = True, steps: int = 10, train_fraction: float = 0.9):
+        root = Path(root)
+        if (root / "CIFAR10DVS").is_dir():
+            root = root / "CIFAR10DVS"
+        dirs = [root / n for n in self.NAMES]
+        _require(
+            root,
+            "CIFAR10-DVS",
+            self.LAYOUT,
+            all(d.is_dir() for d in dirs) and all(any(d.glob("*.aedat4")) for d in dirs),
+        )
+        files, labels = [], []
+        for label, d in enumerate(dirs):
+            mine = sorted(d.glob("*.aedat4"))
+            cut = max(1, int(len(mine) * train_fraction)) if len(mine) > 1 else len(mine)
+            part = mine[:cut] if train else mine[cut:]
+            files += part
+            labels += [label] * len(part)
+        super().__init__(files, labels, steps)
+
+    def events(self, i: int) -> np.ndarray:
+        try:
+            from tonic.io import read_aedat4
+
+            raw = read_aedat4(str(self.files[i]))
+        except ImportError:
+            raise DatasetError("CIFAR10-DVS needs the aedat package: pip install aedat") from None
+        except Exception as err:  # a damaged file: say which
+            raise DatasetError(f"CIFAR10-DVS: cannot read {self.files[i]}: {err}") from None
+        ev = np.zeros(len(raw), EVENT_DTYPE)
+        names = raw.dtype.names
+        ev["t"], ev["x"], ev["y"] = raw[names[0]], raw[names[1]], raw[names[2]]
+        ev["p"] = raw[names[3]].astype(np.int64)
+        ev["t"] -= ev["t"].min() if len(ev) else 0
+        return ev
+
+
 class CIFAR10:
     """CIFAR-10 in torchvision's layout: ``ROOT/cifar-10-batches-py/data_batch_1..5, test_batch``.
 
@@ -180,7 +245,12 @@ class CIFAR10:
         return torch.from_numpy(self.images[i].astype(np.float32) / 255.0), self.label(i)
 
 
-DATASETS = {"nmnist": NMNIST, "dvsgesture": DVSGesture, "cifar10": CIFAR10}
+DATASETS = {
+    "nmnist": NMNIST,
+    "dvsgesture": DVSGesture,
+    "cifar10dvs": CIFAR10DVS,
+    "cifar10": CIFAR10,
+}
 
 
 def open_dataset(spec: str, train: bool = True, steps: int = 8):

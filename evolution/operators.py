@@ -124,9 +124,9 @@ class Validator:
 
     def __call__(self, tree: Node) -> tuple[str, str] | None:
         """``(canonical text, hash)`` of a valid tree, None for an invalid one."""
-        sentence = space_sentence = self.space.sentence(tree)
-        if space_sentence in self._ok:
-            return self._ok[space_sentence]
+        sentence = self.space.sentence(tree)
+        if sentence in self._ok:
+            return self._ok[sentence]
         try:
             text = self.space.canonical(tree)
             self.space.validate(text, self.max_params)

@@ -5,7 +5,7 @@ import pickle
 import numpy as np
 import pytest
 
-from snarc.data.real import CIFAR10, NMNIST, DatasetError, DVSGesture, open_dataset
+from snarc.data.real import CIFAR10, CIFAR10DVS, NMNIST, DatasetError, DVSGesture, open_dataset
 
 
 def write_nmnist_bin(path, events):
@@ -65,6 +65,44 @@ def test_dvs_gesture(tmp_path):
     assert ds.events(0)["t"].max() < 6_000_000  # ms converted to µs
 
 
+def write_aedat4(path, events, size=(128, 128)):
+    """A real AEDAT4 file (the DV software's format), written with iniVation's dv-processing."""
+    import dv_processing as dv
+
+    writer = dv.io.MonoCameraWriter(
+        str(path), dv.io.MonoCameraWriter.EventOnlyConfig("DVS128", size)
+    )
+    store = dv.EventStore()
+    for t, x, y, p in events:
+        store.push_back(int(t), int(x), int(y), bool(p))
+    writer.writeEvents(store)
+    del writer  # closes the file
+
+
+def test_cifar10_dvs(tmp_path):
+    pytest.importorskip("dv_processing")
+    rng = np.random.default_rng(0)
+    root = tmp_path / "CIFAR10DVS"
+    for name in CIFAR10DVS.NAMES:
+        (root / name).mkdir(parents=True)
+        for k in range(3):
+            t = np.sort(rng.integers(1_000_000, 1_300_000, 60))
+            ev = zip(t, rng.integers(0, 128, 60), rng.integers(0, 128, 60), rng.integers(0, 2, 60))
+            write_aedat4(root / name / f"cifar10_{name}_{k}.aedat4", ev)
+    train = CIFAR10DVS(tmp_path, train=True, steps=5)
+    test = CIFAR10DVS(tmp_path, train=False, steps=5)
+    assert len(train) == 20 and len(test) == 10  # 90 % of 3 files per class, rounded down
+    assert sorted(set(train.labels.tolist())) == list(range(10))
+    ev = test.events(0)
+    assert len(ev) == 60 and ev["t"].min() == 0 and ev["x"].max() < 128
+    frames, label = test[0]
+    assert tuple(frames.shape) == (5, 2, 128, 128) and frames.sum() in (59, 60) and label == 0
+    # a damaged file names itself
+    (root / "airplane" / "cifar10_airplane_2.aedat4").write_bytes(b"#!AER-DAT4.0\r\nbroken")
+    with pytest.raises(DatasetError, match="cifar10_airplane_2"):
+        CIFAR10DVS(tmp_path, train=False).events(0)
+
+
 def test_cifar10(tmp_path):
     base = tmp_path / "cifar-10-batches-py"
     base.mkdir()
@@ -83,7 +121,13 @@ def test_cifar10(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "name, cls", [("nmnist", NMNIST), ("dvsgesture", DVSGesture), ("cifar10", CIFAR10)]
+    "name, cls",
+    [
+        ("nmnist", NMNIST),
+        ("dvsgesture", DVSGesture),
+        ("cifar10dvs", CIFAR10DVS),
+        ("cifar10", CIFAR10),
+    ],
 )
 def test_missing_or_incomplete_directory_shows_the_layout(tmp_path, name, cls):
     with pytest.raises(DatasetError) as info:
