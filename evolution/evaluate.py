@@ -127,7 +127,7 @@ class SerialExecutor:
         for i, t in enumerate(tasks):
             yield i, evaluate(t)
 
-    def close(self) -> None:
+    def close(self, abort: bool = False) -> None:
         pass
 
 
@@ -184,8 +184,12 @@ class ProcessExecutor:
                 except Exception as err:  # pragma: no cover - pickling and the like
                     yield i, _failed(f"the worker failed: {err}")
 
-    def close(self) -> None:
-        self.pool.close()
+    def close(self, abort: bool = False) -> None:
+        """Wait for the workers; with ``abort`` (an interrupted run) stop them at once."""
+        if abort:
+            self.pool.stop()
+        else:
+            self.pool.close()
         self.pool.join()
 
 
@@ -242,7 +246,7 @@ class RayExecutor:
                         ),
                     )
 
-    def close(self) -> None:
+    def close(self, abort: bool = False) -> None:
         if self.started:
             self.ray.shutdown()
 

@@ -422,6 +422,7 @@ class Evolution:
             return self.write_results()
         executor = None
         bar = None
+        finished = False
         try:
             from tqdm import tqdm
 
@@ -499,11 +500,12 @@ class Evolution:
                     + (f" hv {hv:.3f}" if hv is not None else "")
                     + (f" best {self.objectives[0].name} {best:.4g}" if best is not None else "")
                 )
+            finished = True
         finally:
             if bar is not None:
                 bar.close()
             if executor is not None:
-                executor.close()
+                executor.close(abort=not finished)
         return self.write_results()
 
     def _normalisation(self, hashes: list[str]) -> None:
