@@ -41,6 +41,9 @@ bench: $(STAMP)
 	$(PY) -m pip install -q -e '.[dev,bench]'
 	$(PY) benchmarks/bench_frontend.py
 	$(PY) benchmarks/bench_runtime.py
+	$(PY) benchmarks/bench_fitness.py
+	$(PY) benchmarks/bench_train.py
+	$(PY) benchmarks/bench_search.py
 
 images: $(STAMP) graphviz
 	for s in macro meso micro; do $(VENV)/bin/snarc render examples/mse_motifs.snarc -o docs/images/mse_motifs-$$s.png --scale $$s; done
