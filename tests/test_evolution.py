@@ -31,18 +31,11 @@ c: "4" | "8" | "12"
 
 
 @pytest.fixture(scope="module")
-def env(tmp_path_factory):
+def env(tmp_path_factory, ndigits_cache):
     base = tmp_path_factory.mktemp("evo")
     space = base / "tiny.lark"
     space.write_text(SPACE)
-    cache = base / "cache"
-    old = os.environ.get("SNARC_CACHE")
-    os.environ["SNARC_CACHE"] = str(cache)
-    yield base, space
-    if old is None:
-        os.environ.pop("SNARC_CACHE", None)
-    else:
-        os.environ["SNARC_CACHE"] = old
+    return base, space
 
 
 def _cfg(space, **kw):

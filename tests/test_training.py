@@ -32,15 +32,8 @@ network tiny {
 
 
 @pytest.fixture(scope="module")
-def cache(tmp_path_factory):
-    d = tmp_path_factory.mktemp("train-cache")
-    old = os.environ.get("SNARC_CACHE")
-    os.environ["SNARC_CACHE"] = str(d)
-    yield d
-    if old is None:
-        os.environ.pop("SNARC_CACHE", None)
-    else:
-        os.environ["SNARC_CACHE"] = old
+def cache(ndigits_cache):
+    return ndigits_cache
 
 
 def test_the_reference_conv_snn_learns_n_digits(cache, root, tmp_path):
