@@ -44,11 +44,8 @@ def cmd_train(args) -> int:
         )
     elif args.resume and not args.file:
         out = Path(args.resume)
-        ck = read_checkpoint(out / "checkpoint.pt") if (out / "checkpoint.pt").exists() else None
-        if not (out / "program.snarc").exists() or ck is None:
-            raise TrainError(
-                f"{out}: not a training directory (no program.snarc and checkpoint.pt)"
-            )
+        if not (out / "program.snarc").exists():
+            raise TrainError(f"{out}: not a training directory (no program.snarc)")
         text, name = (out / "program.snarc").read_text(encoding="utf-8"), str(out / "program.snarc")
     else:
         if not args.file:

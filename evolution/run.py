@@ -320,7 +320,7 @@ class Evolution:
                 taken.add(child.hash)
         return children, invalid, dups
 
-    def _offspring(self, g: int, population: list[str], rng, seen: set[str]):
+    def _offspring(self, population: list[str], rng, seen: set[str]):
         cfg = self.cfg
         trees = {h: self._tree(h) for h in population}
         F = self._matrix(population)
@@ -392,12 +392,7 @@ class Evolution:
     def _survivors(self, population: list[str], children: list[Child]) -> list[str]:
         cfg = self.cfg
         pool = list(dict.fromkeys(population + [c.hash for c in children]))
-        if cfg.mode == "random":
-            # random search keeps the best seen so far, by NSGA-II order, for the record
-            F = self._matrix(pool)
-            order, _, _ = nsga2_order(F)
-            return [pool[int(i)] for i in order[: cfg.population]]
-        if cfg.mode == "nsga2":
+        if cfg.mode in ("nsga2", "random"):  # random search keeps its best by the same order
             order, _, _ = nsga2_order(self._matrix(pool))
             return [pool[int(i)] for i in order[: cfg.population]]
         k = self._top_k()
@@ -442,7 +437,7 @@ class Evolution:
                 if g == 0:
                     children, invalid, dups = self._initial(rng, seen)
                 else:
-                    children, invalid, dups = self._offspring(g, population, rng, seen)
+                    children, invalid, dups = self._offspring(population, rng, seen)
                 if not children:
                     raise RunError(
                         f"generation {g}: no valid child in {cfg.retries} tries per child"
@@ -474,7 +469,8 @@ class Evolution:
                     self._normalisation([c.hash for c in children])
                 population = self._survivors(population, children)
                 F = self._matrix(population)
-                hv = hypervolume(F[nondominated_ranks(F) == 0], self.store.get_meta("norm"))
+                first = nondominated_ranks(F) == 0
+                hv = hypervolume(F[first], self.store.get_meta("norm"))
                 ok = F[np.isfinite(F[:, 0]), 0]
                 best = (
                     None
@@ -494,7 +490,7 @@ class Evolution:
                         "wall": time.perf_counter() - t0,
                     },
                 )
-                front = int((nondominated_ranks(F) == 0).sum())
+                front = int(first.sum())
                 bar.set_postfix_str(
                     f"gen {g}/{cfg.generations} front {front}"
                     + (f" hv {hv:.3f}" if hv is not None else "")

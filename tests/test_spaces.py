@@ -167,7 +167,14 @@ def test_make_child_retries_invalid_and_duplicate_children():
     child, invalid, dups = make_child(
         lambda: (space.derive(rng), (), "random"), validate, set(), retries=50
     )
-    assert child is not None and "linear(4)" in child.text and invalid >= 0
+    assert child is not None and "linear(4)" in child.text
+    # the two other widths are rejected by the language, and memoised as invalid
+    bad = [
+        Node("start", 0, (c.children[0], Node("width", i, (w,)), c.children[2]))
+        for i, w in ((1, "0"), (2, "-1"))
+        for c in [child.tree]
+    ]
+    assert [validate(t) for t in bad] == [None, None]
     # with the only valid program already seen, retries run out on duplicates
     child2, invalid2, dups2 = make_child(
         lambda: (space.derive(rng), (), "random"), validate, {child.hash}, retries=10

@@ -114,7 +114,7 @@ def _dist():
     return dist.get_rank(), world
 
 
-def _loss_fn(cfg: TrainConfig, classes: int):
+def _loss_fn(cfg: TrainConfig):
     import torch.nn.functional as F  # noqa: N812
 
     if cfg.loss == "ce":
@@ -152,7 +152,6 @@ def evaluate(net, X, y, batch: int, device, amp: bool = False) -> dict:
             with torch.autocast(device.type, enabled=amp and device.type == "cuda"):
                 out, stats = net(xb, return_stats=True)
             correct += int((out.argmax(1).cpu() == y[i : i + batch]).sum())
-            n = xb.shape[1] if xb.dim() == 5 else xb.shape[0]
             spikes += float(stats.total_spikes.sum())
             sops += float(stats.sops.sum())
             macs += float(stats.macs.sum())
@@ -236,7 +235,6 @@ def train(
             ) from None
     Xtr, ytr = load_tensors(net, cfg.data, True, cfg.seed, cfg.limit, progress and rank == 0)
     Xte, yte = load_tensors(net, cfg.data, False, cfg.seed, cfg.limit, False)
-    classes = int(max(ytr.max(), yte.max())) + 1
     model = net
     if world > 1:
         from torch.nn.parallel import DistributedDataParallel
@@ -256,7 +254,7 @@ def train(
     steps_per_epoch = max(1, math.ceil(per_rank / cfg.batch))
     total_steps = steps_per_epoch * cfg.epochs
     warm = int(cfg.warmup * steps_per_epoch)
-    loss_fn = _loss_fn(cfg, classes)
+    loss_fn = _loss_fn(cfg)
     history: list[dict] = []
     start = 0
     if ckpt is not None:
