@@ -1,16 +1,26 @@
 """Forward + backward time of compiled snarc modules against Norse and SpikingJelly.
 
-Peers, measured in the same run with the same weights (benchmarks/peers.py):
-  norse-step  the architecture written with Norse cells, stepping one time step at a time
-  sj-multi    the architecture in SpikingJelly's multi-step mode (torch backend);
-              AutoSNN only (the motif network has feedback, which multi-step mode cannot run)
+Models, measured in the same run with the same weights (benchmarks/peers.py):
+  snarc                  the compiled module as snarc.compile builds it (multi-step
+                         scheduling, fused neuron kernels, channels-last layout)
+  snarc autograd NCHW    the same schedule with autograd through every neuron step and
+                         PyTorch's default layout (the lowering before the fused kernels)
+  norse-step             the architecture written with Norse cells, stepping one time
+                         step at a time, its layers in the default NCHW layout
+  norse-step NHWC        the same Norse model with channels-last layers (for reference:
+                         how much of snarc's lead is the memory layout)
+  sj-multi               the architecture in SpikingJelly's multi-step mode (torch
+                         backend, NCHW); AutoSNN only (the motif network has feedback,
+                         which multi-step mode cannot run)
 
 With --compile, snarc's module is also timed under torch.compile.
 
 For each example, T and device it prints the median time of a training step
-(forward, sum of the output, backward), the ratios snarc/peer, and the memory the
-step keeps for backward (saved activations; on CUDA also the peak allocation).
-Before timing, the peers' outputs are checked against snarc's in eval mode.
+(forward, sum of the output, backward), the ratios to norse-step and sj-multi, and the
+memory the step keeps for backward (saved activations; on CUDA also the peak
+allocation). Before timing, every model's outputs are checked against snarc's in eval
+mode. Targets for feedforward architectures: snarc at most 0.8x norse-step and at
+most 1.2x sj-multi.
 
     python benchmarks/bench_runtime.py [--timesteps 4 8] [--batch 32] [--device auto|cpu|cuda|both]
 """
@@ -18,6 +28,7 @@ Before timing, the peers' outputs are checked against snarc's in eval mode.
 from __future__ import annotations
 
 import argparse
+import copy
 import re
 import statistics
 import sys
@@ -27,7 +38,7 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
-from peers import NorseAutoSNN, NorseStepwise, SpikingJellyAutoSNN  # noqa: E402
+from peers import NorseAutoSNN, NorseStepwise, SpikingJellyAutoSNN, nchw_twin  # noqa: E402
 
 import snarc  # noqa: E402
 
@@ -112,6 +123,25 @@ def step_times(models: dict, x, repeats, device) -> dict[str, tuple[float, float
     }
 
 
+def models_for(name: str, net) -> dict:
+    """The models timed against ``net`` (already calibrated), in the order printed."""
+    twin = nchw_twin(net)
+    models = {"snarc": net, "snarc autograd NCHW": copy.deepcopy(twin)}
+    for m in models["snarc autograd NCHW"].neurons.values():
+        m.fused = False
+    if name == "autosnn":
+        models["norse-step"] = NorseAutoSNN(twin)
+        models["norse-step NHWC"] = NorseAutoSNN(copy.deepcopy(net))
+        try:
+            models["sj-multi"] = SpikingJellyAutoSNN(nchw_twin(net))
+        except ImportError:
+            print("  (SpikingJelly is not installed: pip install -e .[bench])")
+    else:
+        models["norse-step"] = NorseStepwise(twin)
+        models["norse-step NHWC"] = NorseStepwise(copy.deepcopy(net))
+    return models
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--timesteps", type=int, nargs="+", default=[4, 8])
@@ -130,12 +160,6 @@ def main() -> None:
         devices = ["cuda"] if args.device in ("cuda", "auto") else ["cpu", "cuda"]
     torch.manual_seed(0)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} CPU threads, batch {args.batch}")
-    header = (
-        f"{'example':<11} {'T':>2} {'device':<6} | {'snarc':>8} {'norse-step':>10} {'sj-multi':>9} | "
-        f"{'snarc/norse':>11} {'snarc/sj':>8} | {'saved MB snarc/norse/sj':>24} | {'peak MB snarc/norse/sj':>22}"
-    )
-    print(header)
-    print("-" * len(header))
     for name in args.examples:
         for T in args.timesteps:
             for dev in devices:
@@ -143,51 +167,39 @@ def main() -> None:
                 net = snarc.compile(with_steps(ROOT / "examples" / f"{name}.snarc", T)).to(device)
                 if name == "autosnn":
                     net.edges["p3_to_fc"].ops[0].weight.data *= 5  # spikes at the readout at init
-                    peers = {"norse": NorseAutoSNN(net), "sj": SpikingJellyAutoSNN(net)}
-                else:
-                    peers = {"norse": NorseStepwise(net)}
                 x = make_input(net, args.batch, device)
                 calibrate(net, x)
+                models = models_for(name, net)
                 net.eval()
                 with torch.no_grad():
                     ref = net(x)
-                    for peer_name, peer in peers.items():
+                    for model_name, model in models.items():
                         # equal up to float rounding; a rounding difference right at the
                         # threshold can flip a spike late in a long run, so allow a few
-                        same = torch.isclose(peer.eval()(x), ref, atol=1e-4).float().mean().item()
+                        same = torch.isclose(model.eval()(x), ref, atol=1e-4).float().mean().item()
                         if same < 0.95:
                             raise SystemExit(
-                                f"{peer_name} disagrees with snarc on {name}: {same:.1%} of outputs agree"
+                                f"{model_name} disagrees with snarc on {name}: {same:.1%} of outputs agree"
                             )
-                net.train()
-                for peer in peers.values():
-                    peer.train()
-                models = {"snarc": net, **peers}
+                for model in models.values():
+                    model.train()
                 if args.compile:
-                    models["compiled"] = torch.compile(net)
+                    models["snarc under torch.compile"] = torch.compile(net)
                 results = step_times(models, x, args.repeats, device)
-                nan = (float("nan"),) * 3
-                ours, norse, sj = (
-                    results["snarc"],
-                    results.get("norse", nan),
-                    results.get("sj", nan),
-                )
-                comp = results.get("compiled", nan)
-
-                def ms(v):
-                    return f"{v * 1e3:8.1f}" if v == v else "       -"
-
+                norse, sj = results["norse-step"][0], results.get("sj-multi", (float("nan"),))[0]
+                print(f"\n{name}, T = {T}, {dev}:")
                 print(
-                    f"{name:<11} {T:>2} {dev:<6} | {ms(ours[0])} {ms(norse[0]):>10} {ms(sj[0]):>9} | "
-                    f"{ours[0] / norse[0]:>10.2f}x {ours[0] / sj[0]:>7.2f}x | "
-                    f"{ours[1]:>7.0f} {norse[1]:>7.0f} {sj[1]:>7.0f}  | {ours[2]:>6.0f} {norse[2]:>6.0f} {sj[2]:>6.0f}"
-                    + (
-                        f" | torch.compile {comp[0] * 1e3:.1f} ms: {comp[0] / norse[0]:.2f}x norse, {comp[0] / sj[0]:.2f}x sj"
-                        if args.compile
-                        else ""
-                    ),
-                    flush=True,
+                    f"  {'model':<26} {'ms/step':>9} {'/ norse-step':>12} {'/ sj-multi':>10} "
+                    f"{'saved MB':>9} {'peak MB':>8}"
                 )
+                for model_name, (sec, saved, peak) in results.items():
+                    vs_sj = f"{sec / sj:>9.2f}x" if sj == sj else f"{'-':>10}"
+                    peak_text = f"{peak:>8.0f}" if peak == peak else f"{'-':>8}"
+                    print(
+                        f"  {model_name:<26} {sec * 1e3:>9.1f} {sec / norse:>11.2f}x {vs_sj} "
+                        f"{saved:>9.0f} {peak_text}",
+                        flush=True,
+                    )
 
 
 if __name__ == "__main__":

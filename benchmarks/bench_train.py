@@ -1,8 +1,9 @@
 """Training throughput (samples per second) of a compiled snarc module against peers.
 
 Same architecture (AutoSNN, examples/autosnn.snarc with 2-channel 32x32 event-frame
-input), same weights, same N-Digits batches, same optimiser (AdamW) and loss
-(cross-entropy on the readout):
+input), same initial weights (each model trains its own copy of the layers, the peers
+in PyTorch's default NCHW layout), same N-Digits batches, same optimiser (AdamW) and
+loss (cross-entropy on the readout):
 
   snarc       the compiled module (multi-step outside cycles)
   norse-step  the architecture written by hand with Norse cells, one time step at a time
@@ -27,7 +28,7 @@ import torch
 import torch.nn.functional as F  # noqa: N812
 
 sys.path.insert(0, str(Path(__file__).parent))
-from peers import NorseAutoSNN, SpikingJellyAutoSNN  # noqa: E402
+from peers import NorseAutoSNN, SpikingJellyAutoSNN, nchw_twin  # noqa: E402
 
 import snarc  # noqa: E402
 from snarc.training import load_tensors  # noqa: E402
@@ -63,9 +64,10 @@ def run(device, steps, batch, samples, rounds) -> None:
     net = snarc.compile(program(steps)).to(device)
     X, y = load_tensors(net, "ndigits", True, limit=None, progress=False)
     X, y = X[:samples], y[:samples]
-    models = {"snarc": net, "norse-step": NorseAutoSNN(net).to(device)}
+    # the peers get their own copies of the layers, in PyTorch's default NCHW layout
+    models = {"snarc": net, "norse-step": NorseAutoSNN(nchw_twin(net)).to(device)}
     try:
-        models["sj-multi"] = SpikingJellyAutoSNN(net).to(device)
+        models["sj-multi"] = SpikingJellyAutoSNN(nchw_twin(net)).to(device)
     except ImportError:
         print("  (SpikingJelly is not installed: pip install -e .[bench])")
     for m in models.values():  # warm-up: allocator, cuDNN autotuning

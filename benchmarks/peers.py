@@ -9,13 +9,17 @@
 * :class:`NorseStepwise` — any snarc network run by Norse cells one time step at a
   time, node by node (used for the motif network, which has feedback).
 
-All three share the compiled module's synaptic layers (the same ``nn.Conv2d``,
+Each peer is built on a compiled module's synaptic layers (its ``nn.Conv2d``,
 ``nn.BatchNorm2d``, … objects), so that outputs can be compared and the difference in
-time is the execution strategy and neuron implementation alone.
+time is the execution strategy, the neuron implementation and the memory layout alone.
+Build a peer on :func:`nchw_twin` of the network to give it its own copy of the layers
+in PyTorch's default NCHW layout, as a hand-written model has them (snarc's compiled
+modules are channels-last by default).
 """
 
 from __future__ import annotations
 
+import copy
 import warnings
 
 import torch
@@ -24,6 +28,11 @@ from torch import nn
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", FutureWarning)
     import norse.torch as nt
+
+
+def nchw_twin(net):
+    """A copy of a compiled network with its own layers in the default (NCHW) layout."""
+    return copy.deepcopy(net).use_channels_last(False)
 
 
 def _norse_plif(module) -> nn.Module:

@@ -114,6 +114,7 @@ class CompiledNetwork(nn.Module):
         self.edges = nn.ModuleDict()
         self.genes = nn.ParameterDict()
         self.gene_pools = nn.ParameterDict()
+        self.channels_last = False  # set by use_channels_last()
         self._plans: dict[str, NodePlan] = {}
         self._binary: dict[str, bool] = {}
         self._modes: dict[str, str] = {}
@@ -253,6 +254,19 @@ class CompiledNetwork(nn.Module):
                 self._modes[n] = "stepwise"
 
     # ------------------------------------------------------------ helpers
+    def use_channels_last(self, enable: bool = True) -> CompiledNetwork:
+        """Run convolutions, batch-norm and pooling on channels-last (NHWC) tensors.
+
+        Converts every 4-d weight and makes the forward pass lay image-shaped inputs
+        out channels last; every later tensor keeps that layout. The values computed
+        are the same; on the CPU, oneDNN's convolutions and batch-norm are faster
+        on NHWC (benchmarks/bench_runtime.py; docs/performance.md).
+        """
+        fmt = torch.channels_last if enable else torch.contiguous_format
+        self.to(memory_format=fmt)
+        self.channels_last = enable
+        return self
+
     def mode(self, node: str) -> str:
         """``"multi-step"`` or ``"stepwise"``: how the node is scheduled."""
         return self._modes[node]
@@ -297,15 +311,26 @@ class CompiledNetwork(nn.Module):
                     f"network '{self.graph_name}' runs {T} time steps, the input has {x.shape[0]}"
                 )
             if self.encode == "rate":
-                return self._rate(x, generator), False
-            return x, False
+                return self._layout(self._rate(x, generator)), False
+            return self._layout(x), False
         if self.input_kind == "frames":
             raise ValueError(
                 f"network '{self.graph_name}' expects event frames [T, B, ...], got {list(x.shape)}"
             )
         if self.encode == "rate":
-            return self._rate(x.unsqueeze(0).expand(T, *x.shape), generator), False
+            return self._layout(self._rate(x.unsqueeze(0).expand(T, *x.shape), generator)), False
+        x = self._layout(x.unsqueeze(0))[0]  # the layout once, before repeating over T
         return x.unsqueeze(0).expand(T, *x.shape), True
+
+    def _layout(self, seq: torch.Tensor) -> torch.Tensor:
+        """``[T, B, C, H, W]`` in the network's memory format (channels last: NHWC per step)."""
+        if not self.channels_last or seq.dim() != 5:
+            return seq
+        T, B = seq.shape[:2]
+        flat = seq.reshape(T * B, *seq.shape[2:])
+        if flat.is_contiguous(memory_format=torch.channels_last):
+            return seq
+        return flat.contiguous(memory_format=torch.channels_last).view(seq.shape)
 
     @staticmethod
     def _rate(x: torch.Tensor, generator) -> torch.Tensor:

@@ -37,7 +37,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from .surrogates import SURROGATE_GRADS, SURROGATES
+from .surrogates import SURROGATE_GRADS, SURROGATES, heaviside
 
 
 class NeuronModule(nn.Module):
@@ -64,10 +64,12 @@ class NeuronModule(nn.Module):
     def reset(self, v: torch.Tensor, z: torch.Tensor, th=None) -> torch.Tensor:
         zr = z.detach() if self.detach_reset else z
         if self.soft:
-            return v - zr * (self.v_th if th is None else th)
+            if th is None:
+                return torch.add(v, zr, alpha=-self.v_th)
+            return torch.addcmul(v, zr, th, value=-1.0)
         if self.v_reset == 0.0:
-            return v - zr * v
-        return v - zr * (v - self.v_reset)
+            return torch.addcmul(v, zr, v, value=-1.0)
+        return torch.addcmul(v, zr, v - self.v_reset, value=-1.0)
 
     # ---- the protocol the compiled network uses
     def coefficients(self) -> tuple:
@@ -83,7 +85,7 @@ class NeuronModule(nn.Module):
         raise NotImplementedError
 
     fusable = False  # the model can run as FusedBoxSteps
-    fused = False  # ... and is asked to (snarc.compile(..., fused_neurons=True))
+    fused = False  # ... and is asked to (snarc.compile sets it: fused_neurons, default on)
 
     def fused_decay(self, c: tuple):
         """(decay λ, initial potential) of the box dynamics ``v ← a + λ·v``."""
@@ -112,76 +114,96 @@ class NeuronModule(nn.Module):
 
 
 class FusedBoxSteps(torch.autograd.Function):
-    """``v ← a_t + λ·v``, ``z = Θ(v − θ)``, reset — all T steps in one autograd node.
+    """``h = a_t + λ·v``, ``z = Θ(h − θ)``, ``v = reset(h, z)`` — all T steps in one autograd node.
 
-    Forward runs the loop without building a graph (three kernels a step) and keeps
-    only the pre-reset potentials ``h``. Backward computes every surrogate derivative
-    and reset derivative for all steps at once, then runs backpropagation through time
-    by hand with two kernels a step. The derivatives are those autograd would take
-    through :meth:`NeuronModule.step` (tested equal). Used by LIF without a synaptic
-    current, PLIF and IF, for the surrogates in ``SURROGATE_GRADS``.
+    Forward runs the loop without building a graph, three kernels a step, writing the
+    pre-reset potentials ``h`` and the spikes straight into ``[T, …]`` tensors; only
+    ``h`` is kept for backward. Backward computes the surrogate derivatives, the reset
+    derivatives ``∂v/∂h`` and the decay for all steps at once, then runs
+    backpropagation through time by hand with one kernel a step::
+
+        ∂L/∂h_t = ∂L/∂z_t · σ'(h_t − θ) + λ · ∂L/∂h_{t+1} · ∂v_t/∂h_t
+
+    The derivatives are those autograd takes through :meth:`NeuronModule.step` (tested
+    equal). Used by LIF without a synaptic current, PLIF and IF on no cycle.
     """
 
     @staticmethod
     def forward(ctx, a, decay, neuron, v0: float):
         lam = decay.detach() if torch.is_tensor(decay) else decay
+        th = neuron.v_th
         h = torch.empty_like(a)
-        v = torch.full_like(a[0], v0)
-        for t in range(a.shape[0]):
+        z = torch.empty_like(a)
+        v = torch.full_like(a[0], v0) if v0 else torch.zeros_like(a[0])
+        for a_t, h_t, z_t in zip(a.unbind(0), h.unbind(0), z.unbind(0), strict=True):
             if torch.is_tensor(lam):
-                torch.addcmul(a[t], v, lam, out=h[t])
+                torch.addcmul(a_t, v, lam, out=h_t)
             else:
-                torch.add(a[t], v, alpha=lam, out=h[t])
-            v = _reset_value(neuron, h[t], h[t] > neuron.v_th)
-        z = (h > neuron.v_th).to(a.dtype)
+                torch.add(a_t, v, alpha=lam, out=h_t)
+            torch.gt(h_t, th, out=z_t)
+            _reset_value(neuron, h_t, z_t, out=v)
         ctx.neuron = neuron
         ctx.v0 = v0
-        ctx.decay_is_tensor = torch.is_tensor(decay)
         ctx.lam = None if torch.is_tensor(decay) else decay
         ctx.save_for_backward(h, *([decay] if torch.is_tensor(decay) else []))
         return z, v
 
     @staticmethod
     def backward(ctx, grad_z, grad_v_last):
+        # Few full-size temporaries: on the CPU a fresh large tensor costs more (page
+        # faults) than the arithmetic on it.
         n = ctx.neuron
-        if ctx.decay_is_tensor:
-            h, decay = ctx.saved_tensors
-            lam = decay.detach()
-        else:
-            (h,) = ctx.saved_tensors
-            lam = ctx.lam
+        h, *decay = ctx.saved_tensors
+        lam = decay[0].detach() if decay else ctx.lam
         x = h - n.v_th
-        sg = SURROGATE_GRADS[n.surrogate](x, n.alpha)
-        spiking = x > 0
-        # derivative of the post-reset potential with respect to h, for all steps
+        grad = SURROGATE_GRADS[n.surrogate](x, n.alpha)  # σ'(h − θ), becomes ∂L/∂h
+        # ∂v/∂h of the reset, for all steps (None: 1 everywhere), in x's memory
         if n.soft:
-            dvdh = None if n.detach_reset else 1.0 - n.v_th * sg
+            dvdh = None if n.detach_reset else x.copy_(grad).mul_(-n.v_th).add_(1.0)
         elif n.detach_reset:
-            dvdh = (~spiking).to(h.dtype)
+            dvdh = x.le_(0.0)  # 1 − z
+        else:  # v = h − z·(h − v_reset):  1 − z − (h − v_reset)·σ'
+            z = x.gt_(0.0)
+            dvdh = (h - n.v_reset if n.v_reset else h.clone()).mul_(grad).neg_().sub_(z).add_(1.0)
+            del z
+        v_prev = None
+        if decay and ctx.needs_input_grad[1]:  # ∂h_t/∂λ = v_{t−1}
+            v_prev = _reset_value(n, h[:-1], heaviside(h[:-1], n.v_th))
+        if grad_z is not None:
+            grad.mul_(grad_z)
         else:
-            dvdh = (~spiking).to(h.dtype) - (h - n.v_reset) * sg
-        grad = grad_z * sg if grad_z is not None else torch.zeros_like(h)  # becomes dL/da
-        gv = grad_v_last if grad_v_last is not None else None
-        for t in range(h.shape[0] - 1, -1, -1):
-            if gv is not None:
-                if dvdh is None:
-                    grad[t].add_(gv)
-                else:
-                    grad[t].addcmul_(gv, dvdh[t])
-            gv = grad[t] * lam
+            grad.zero_()
+        T = h.shape[0]
+        steps = grad.unbind(0)
+        if grad_v_last is not None:
+            if dvdh is None:
+                steps[T - 1].add_(grad_v_last)
+            else:
+                steps[T - 1].addcmul_(grad_v_last, dvdh[T - 1])
+        # λ · ∂v_t/∂h_t carries ∂L/∂h_{t+1} back to step t
+        carry = lam if dvdh is None else dvdh.mul_(lam)
+        for t in range(T - 2, -1, -1):
+            if dvdh is not None:
+                steps[t].addcmul_(steps[t + 1], carry[t])
+            elif torch.is_tensor(carry):
+                steps[t].addcmul_(steps[t + 1], carry)
+            else:
+                steps[t].add_(steps[t + 1], alpha=carry)
         g_decay = None
-        if ctx.decay_is_tensor:
-            v_prev = _reset_value(n, h[:-1], spiking[:-1])
-            g_decay = (grad[1:] * v_prev).sum() + grad[0].sum() * ctx.v0
+        if v_prev is not None:
+            g_decay = v_prev.mul_(grad[1:]).sum()
+            if ctx.v0:
+                g_decay = g_decay + grad[0].sum() * ctx.v0
         return grad, g_decay, None, None
 
 
-def _reset_value(n, h, spiking):
+def _reset_value(n, h, z, out=None):
+    """The potential after the reset, ``z`` the float spikes (no autograd: fused kernels)."""
     if n.soft:
-        return h - spiking.to(h.dtype) * n.v_th
+        return torch.add(h, z, alpha=-n.v_th, out=out)
     if n.v_reset == 0.0:
-        return h.masked_fill(spiking, 0.0)
-    return torch.where(spiking, torch.full_like(h, n.v_reset), h)
+        return torch.addcmul(h, z, h, value=-1.0, out=out)
+    return torch.addcmul(h, z, h - n.v_reset, value=-1.0, out=out)
 
 
 class LIF(NeuronModule):

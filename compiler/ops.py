@@ -77,19 +77,20 @@ class GeneticLinear(nn.Module):
 
 
 class Conv2d(nn.Conv2d):
-    """``nn.Conv2d`` that, on the CPU, convolves a large batch in chunks.
+    """``nn.Conv2d`` that, on the CPU, convolves a large NCHW batch in chunks.
 
-    Multi-step nodes convolve all ``T·B`` samples at once. On the CPU, oneDNN runs a
-    batch whose input is larger than a few MB slower per sample than smaller ones
+    Multi-step nodes convolve all ``T·B`` samples at once. On the CPU, oneDNN runs an
+    NCHW batch whose input is larger than a few MB slower per sample than smaller ones
     (cache pressure: 30-40% for 256 samples of 48×32×32, measured with
     benchmarks/bench_runtime.py's shapes), so the batch is split into chunks of about
-    ``CHUNK_BYTES`` of input. On CUDA the whole batch goes in one call.
+    ``CHUNK_BYTES`` of input. A channels-last batch (the compiler's default layout)
+    shows no such slowdown and goes in one call, as on CUDA.
     """
 
     CHUNK_BYTES = 6 * 2**20
 
     def forward(self, x):
-        if x.is_cuda or x.dim() != 4:
+        if x.is_cuda or x.dim() != 4 or x.is_contiguous(memory_format=torch.channels_last):
             return super().forward(x)
         per_sample = x[0].numel() * x.element_size()
         chunk = max(8, self.CHUNK_BYTES // max(per_sample, 1))

@@ -1,87 +1,108 @@
 """Surrogate gradients for the spike threshold.
 
 Forward, every surrogate is Norse's Heaviside step: a spike where ``x > 0``. Backward,
-it uses a smooth stand-in for the step's derivative. Norse's own surrogates
-(``norse.torch.functional.threshold``) are used for ``triangle``, ``tanh``, ``circ`` and
-``erfc``; snarc adds ``atan`` (SpikingJelly's ``ATan``, used by AutoSNN and most PLIF
-networks) and ``sigmoid``, which Norse does not have, and its own ``superspike``
-because Norse's ignores the sharpness α.
+it uses a smooth stand-in for the step's derivative. ``triangle``, ``tanh``, ``circ``
+and ``erfc`` are Norse's (``norse.torch.functional.threshold``: the same derivatives,
+tested equal to Norse's backward); ``atan`` is SpikingJelly's ``ATan`` (used by AutoSNN
+and most PLIF networks) and ``sigmoid`` the derivative of a logistic, which Norse does
+not have; ``superspike`` keeps its sharpness α, which Norse 1.1's drops.
+
+snarc implements all of them itself, on one pattern: the forward writes the spikes
+straight into a float tensor (one kernel; Norse's ``gt(...).to(dtype)`` takes two, and
+bool tensors are slow on the CPU), and the backward is ``grad · d(x, α)`` with the
+derivative ``d`` from :data:`SURROGATE_GRADS`, which the fused multi-step kernels in
+``compiler/neurons.py`` use as well.
 """
 
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Callable
 
 import torch
 
-with warnings.catch_warnings():  # norse 1.1 scripts functions with the deprecated torch.jit
-    warnings.simplefilter("ignore", FutureWarning)
-    from norse.torch.functional.threshold import threshold as norse_threshold
+
+def heaviside(x: torch.Tensor, threshold: float = 0.0) -> torch.Tensor:
+    """``1.0`` where ``x > threshold``, else ``0.0``, in ``x``'s dtype (one kernel)."""
+    return torch.gt(x, threshold, out=torch.empty_like(x))
 
 
-class _Heaviside(torch.autograd.Function):
-    """Norse's Heaviside step forward (a spike where x > 0); subclasses give the backward."""
+# Derivatives of the surrogates, ``d(x, α)``. Each allocates its result with its first
+# operation and works in place after that; ``x`` is never modified.
+def _d_atan(x, a):
+    """SpikingJelly's ATan: ``α/2 / (1 + (π/2 · α · x)²)``."""
+    return (x * (math.pi / 2 * a)).square_().add_(1.0).reciprocal_().mul_(a / 2)
+
+
+def _d_sigmoid(x, a):
+    """The derivative of ``sigmoid(α · x)``."""
+    s = torch.sigmoid(a * x)
+    return s.mul_(1 - s).mul_(a)
+
+
+def _d_superspike(x, a):
+    """Zenke & Ganguli 2018: ``1 / (α·|x| + 1)²``."""
+    return (x.abs() * a).add_(1.0).square_().reciprocal_()
+
+
+def _d_triangle(x, a):
+    """Norse's triangle (Esser et al. 2016, Bellec et al. 2020): ``α · max(0, 1 − |x|)``."""
+    return torch.relu(1 - x.abs()).mul_(a)
+
+
+def _d_tanh(x, a):
+    """Norse's ``tanh``: ``1 − tanh(α · x)²``."""
+    return (x * a).tanh_().square_().neg_().add_(1.0)
+
+
+def _d_circ(x, a):
+    """Norse's ``circ``: the derivative of ``x / √(x² + α²)`` times α, ``α³ / (x² + α²)^{3/2}``."""
+    return x.square().add_(a * a).pow_(-1.5).mul_(a**3)
+
+
+def _d_erfc(x, a):
+    """Norse's ``heavi_erfc``: ``2 · exp(−(α · x)²) / √π``."""
+    return (x * a).square_().neg_().exp_().mul_(2.0 / math.sqrt(math.pi))
+
+
+SURROGATE_GRADS: dict[str, Callable[[torch.Tensor, float], torch.Tensor]] = {
+    "atan": _d_atan,
+    "sigmoid": _d_sigmoid,
+    "superspike": _d_superspike,
+    "triangle": _d_triangle,
+    "tanh": _d_tanh,
+    "circ": _d_circ,
+    "erfc": _d_erfc,
+}
+
+
+class Spike(torch.autograd.Function):
+    """Heaviside forward, ``grad · d(x, α)`` backward, for the derivative ``d`` given."""
 
     @staticmethod
-    def forward(ctx, x: torch.Tensor, alpha: float) -> torch.Tensor:
+    def forward(ctx, x: torch.Tensor, alpha: float, derivative) -> torch.Tensor:
         ctx.save_for_backward(x)
         ctx.alpha = alpha
-        return (x > 0).to(x.dtype)
-
-
-class ATan(_Heaviside):
-    """Heaviside forward; ``α / 2 / (1 + (π/2 · α · x)²)`` backward (SpikingJelly's ATan)."""
+        ctx.derivative = derivative
+        return heaviside(x)
 
     @staticmethod
     def backward(ctx, grad: torch.Tensor):
         (x,) = ctx.saved_tensors
-        a = ctx.alpha
-        # grad · (a/2) / (1 + (π/2 · a · x)²), with in-place temporaries
-        d = (x * (math.pi / 2 * a)).square_().add_(1.0).mul_(2.0 / a)
-        return grad / d, None
+        return ctx.derivative(x, ctx.alpha).mul_(grad), None, None
 
 
-class Sigmoid(_Heaviside):
-    """Heaviside forward; the derivative of ``sigmoid(α · x)`` backward."""
-
-    @staticmethod
-    def backward(ctx, grad: torch.Tensor):
-        (x,) = ctx.saved_tensors
-        s = torch.sigmoid(ctx.alpha * x)
-        return grad * (s * (1 - s)).mul_(ctx.alpha), None
-
-
-class SuperSpike(_Heaviside):
-    """Heaviside forward; ``1 / (α·|x| + 1)²`` backward (Zenke & Ganguli 2018).
-
-    Norse 1.1's ``superspike`` drops α in its backward (``1 / (|x| + 1)²``), so snarc
-    has its own; with α = 1 the two agree.
-    """
-
-    @staticmethod
-    def backward(ctx, grad: torch.Tensor):
-        (x,) = ctx.saved_tensors
-        return grad / (ctx.alpha * x.abs() + 1.0).square_(), None
-
-
-def _norse(method: str) -> Callable[[torch.Tensor, float], torch.Tensor]:
+def _spike(name: str, derivative) -> Callable[[torch.Tensor, float], torch.Tensor]:
     def spike(x: torch.Tensor, alpha: float) -> torch.Tensor:
-        return norse_threshold(x, method, alpha)
+        return Spike.apply(x, alpha, derivative)
 
-    spike.__name__ = f"norse_{method}"
+    spike.__name__ = f"spike_{name}"
+    spike.__doc__ = derivative.__doc__
     return spike
 
 
 SURROGATES: dict[str, Callable[[torch.Tensor, float], torch.Tensor]] = {
-    "atan": ATan.apply,
-    "sigmoid": Sigmoid.apply,
-    "superspike": SuperSpike.apply,
-    "triangle": _norse("triangle"),
-    "tanh": _norse("tanh"),
-    "circ": _norse("circ"),
-    "erfc": _norse("heavi_erfc"),
+    name: _spike(name, d) for name, d in SURROGATE_GRADS.items()
 }
 
 # snarc's surrogate names and Norse's, for the oracle tests and NIR export.
@@ -91,31 +112,4 @@ NORSE_METHOD = {
     "tanh": "tanh",
     "circ": "circ",
     "erfc": "heavi_erfc",
-}
-
-
-# Derivatives of the surrogates, for the fused multi-step kernels (compiler/neurons.py),
-# which run BPTT by hand. Each equals the backward of the matching function above.
-def _d_atan(x, a):
-    return (a / 2) / (x * (math.pi / 2 * a)).square_().add_(1.0)
-
-
-def _d_sigmoid(x, a):
-    s = torch.sigmoid(a * x)
-    return s.mul_(1 - s).mul_(a)
-
-
-def _d_superspike(x, a):
-    return 1.0 / (a * x.abs() + 1.0).square_()
-
-
-def _d_triangle(x, a):
-    return torch.relu(1 - x.abs()).mul_(a)
-
-
-SURROGATE_GRADS = {
-    "atan": _d_atan,
-    "sigmoid": _d_sigmoid,
-    "superspike": _d_superspike,
-    "triangle": _d_triangle,
 }

@@ -66,6 +66,53 @@ def test_stepwise_and_multistep_schedules_agree():
         torch.testing.assert_close(a[node], b[node], atol=1e-6, rtol=0)
 
 
+KERNELS = """
+neuron plif = PLIF(tau: 2.0, v_th: 0.5, detach_reset: true)
+neuron soft = LIF(tau_mem: 3.0, v_th: 0.4, reset: soft, surrogate: sigmoid(4.0))
+neuron acc = IF(v_th: 0.6, v_reset: -0.1)
+
+network n {
+  input image(2, 8, 8) steps 4
+  a : plif
+  b : soft
+  c : acc merge concat
+  in -> a : conv(3, 6) | bn
+  a -> b : conv(3, 6, stride: 2) | bn
+  a -> c : maxpool(2)
+  b -> c : identity
+  fc : plif
+  c -> fc : linear(12)
+  readout fc : vote(3) over mean
+}
+"""
+
+
+@pytest.mark.parametrize("fused, channels_last", [(False, True), (True, False), (False, False)])
+def test_fused_neurons_and_channels_last_change_no_value(fused, channels_last):
+    """The default lowering (fused kernels, NHWC) equals autograd through every step on NCHW."""
+    torch.manual_seed(0)
+    default = snarc.compile(KERNELS)
+    other = snarc.compile(KERNELS, fused_neurons=fused, channels_last=channels_last)
+    other.load_state_dict(default.state_dict())
+    assert (
+        default.edges["input_to_a"].ops[0].weight.is_contiguous(memory_format=torch.channels_last)
+    )
+    x = torch.rand(5, 2, 8, 8) * 2
+    results = []
+    for net in (default, other):
+        out, stats = net(x, return_stats=True)
+        (out.square().sum()).backward()
+        grads = {n: p.grad for n, p in net.named_parameters()}
+        results.append((out, stats.spikes, grads))
+    (o1, s1, g1), (o2, s2, g2) = results
+    assert all(v.sum() > 0 for v in s1.values()), "every population should spike"
+    torch.testing.assert_close(o1, o2, atol=1e-5, rtol=1e-5)
+    for name in s1:
+        torch.testing.assert_close(s1[name], s2[name], atol=0, rtol=0)
+    for name in g1:
+        torch.testing.assert_close(g1[name], g2[name], atol=1e-4, rtol=1e-4)
+
+
 def test_sops_count_spikes_times_fanout():
     src = """
 neuron lif = LIF(tau_mem: 2.0, v_th: 0.5)
