@@ -23,6 +23,9 @@ ROOT = Path(__file__).resolve().parent
 
 
 def main() -> int:
+    from .allocator import tune_allocator
+
+    tune_allocator()
     console = Console()
     files = sorted((ROOT / "examples").glob("*.snarc")) + sorted((ROOT / "stdlib").glob("*.snarc"))
     table = Table(title="snarc: the shipped programs")

@@ -21,6 +21,7 @@ import torch
 from scipy.stats import kendalltau
 
 import snarc
+from snarc.allocator import tune_allocator
 from snarc.data.batches import class_balanced_batch
 from snarc.evolution import load_space, random_genome
 from snarc.fitness import score
@@ -30,6 +31,7 @@ PROXIES = ("rdm", "rdm_target", "sahd", "naswot")
 
 
 def main() -> None:
+    tune_allocator()  # as snarc's commands do (snarc/allocator.py)
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )

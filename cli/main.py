@@ -592,6 +592,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    from ..allocator import tune_allocator
+
+    tune_allocator()  # freed tensor memory stays in the process (see snarc/allocator.py)
     try:
         return args.func(args)
     except SnarcError as err:

@@ -345,7 +345,7 @@ class CompiledNetwork(nn.Module):
         T, B = src.shape[0], src.shape[1]
         module = self.edges[e.key]
         w = weights.get(e.key)
-        cnt = [] if count is not None else None
+        cnt = [] if count is not None and e.binary_in else None
         if e.src == "input" and static_input and e.static and e.delay == 0:
             y = module(src[0], w, cnt)
             y = y.unsqueeze(0).expand(T, *y.shape)
@@ -418,12 +418,19 @@ class CompiledNetwork(nn.Module):
         return_stats: bool = False,
         generator: torch.Generator | None = None,
     ):
-        count: list | None = [] if return_stats else None
-        seqs = self.run(x, generator=generator, count=count)
-        result = self.readout(seqs[self.readout_node])
         if not return_stats:
-            return result
-        return result, self._stats(seqs, count, result.shape[0], result.device)
+            return self.readout(self.run(x, generator=generator)[self.readout_node])
+        seqs, stats = self.activity(x, generator=generator)
+        return self.readout(seqs[self.readout_node]), stats
+
+    def activity(
+        self, x: torch.Tensor, *, generator: torch.Generator | None = None
+    ) -> tuple[dict[str, torch.Tensor], Stats]:
+        """Every node's output sequence (as :meth:`run`) and the pass's :class:`Stats`."""
+        count: list = []
+        seqs = self.run(x, generator=generator, count=count)
+        out = seqs[self.readout_node]
+        return seqs, self._stats(seqs, count, out.shape[1], out.device)
 
     def _run_stepwise(self, nodes, seqs, static_input, weights, count):
         members = set(nodes)
@@ -455,7 +462,7 @@ class CompiledNetwork(nn.Module):
                         src = prev[e.src]
                     else:
                         src = current[e.src]
-                    cnt = [] if count is not None else None
+                    cnt = [] if count is not None and e.binary_in else None
                     parts.append(self.edges[e.key](src, weights.get(e.key), cnt))
                     if cnt:
                         counts.setdefault(e.key, []).append(cnt[0])
@@ -482,12 +489,11 @@ class CompiledNetwork(nn.Module):
         for name, plan in self._plans.items():
             if plan.spiking:
                 s = seqs[name].detach()
-                spikes[name] = s.transpose(0, 1).reshape(batch, -1).sum(1)
+                spikes[name] = s.sum(dim=(0, *range(2, s.dim())))
                 total = total + spikes[name]
         sops = torch.zeros(batch, device=device)
-        for e, nnz in count or []:
-            if e.binary_in:
-                sops = sops + nnz.detach().to(sops.dtype) * e.fanout
+        for e, nnz in count:  # only connections that see spikes are counted
+            sops = sops + nnz.detach().to(sops.dtype) * e.fanout
         macs = torch.zeros(batch, device=device)
         for plan in self._plans.values():
             for e in plan.in_edges:

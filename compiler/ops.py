@@ -181,8 +181,9 @@ def dense_macs(spec: OpSpec) -> float:
 class EdgeModule(nn.Module):
     """One connection: its chain of operations, then its sign.
 
-    ``weighted`` is the index of the conv/linear in the chain (or -1); the compiled
-    network counts the nonzero inputs it receives for SOP statistics.
+    ``weighted`` is the index of the conv/linear in the chain (or -1); where its input
+    is binary (spikes), the compiled network asks for the number of spikes it receives,
+    for SOP statistics.
     """
 
     def __init__(self, ops: list[nn.Module], sign: str | None, genetic_index: int, weighted: int):
@@ -195,7 +196,8 @@ class EdgeModule(nn.Module):
     def forward(self, x, weight=None, count: list | None = None):
         for i, op in enumerate(self.ops):
             if count is not None and i == self.weighted:
-                count.append((x != 0).flatten(1).sum(1))
+                # asked only where x is binary (spikes): its sum counts the nonzero inputs
+                count.append(x.sum(dim=tuple(range(1, x.dim()))))
             x = op(x, weight) if i == self.genetic_index else op(x)
         if self.sign == "excitatory":
             return torch.relu(x)

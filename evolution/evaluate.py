@@ -69,10 +69,12 @@ def evaluate(task: Task) -> dict:
     try:
         import torch
 
+        from ..allocator import tune_allocator
         from ..compiler import compile as compile_net
         from ..dsl import DEFAULT_MAX_PARAMS
         from ..fitness import score
 
+        tune_allocator()
         torch.set_num_threads(task.threads)
         torch.manual_seed(seed_for(task.seed, task.hash))
         net = compile_net(task.text, max_params=task.max_params or DEFAULT_MAX_PARAMS)

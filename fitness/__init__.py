@@ -48,24 +48,37 @@ def _warn(msg: str) -> None:
 # ---------------------------------------------------------------- representations
 
 
-def run(net, x: torch.Tensor, generator=None) -> dict[str, torch.Tensor]:
-    """Every node's output sequence for the batch, without gradients.
+def activity(net, x: torch.Tensor, generator=None):
+    """Every node's output sequence and the pass's spike/SOP statistics, without gradients.
 
     An untrained network is scored as the training-free methods do: batch-norm uses the
     batch's statistics (its running statistics are left as they were), dropout is off.
+    Returns ``(seqs, stats)`` as :meth:`CompiledNetwork.activity`.
     """
     was = net.training
-    saved = {k: v.clone() for k, v in net.named_buffers()}
+    norms = [
+        m
+        for m in net.modules()
+        if isinstance(m, torch.nn.modules.batchnorm._BatchNorm) and m.track_running_stats
+    ]
     net.train()
     for m in net.modules():
         if isinstance(m, torch.nn.Dropout):
             m.eval()
+    for m in norms:  # batch statistics, running ones neither used nor updated
+        m.track_running_stats = False
     try:
         with torch.no_grad():
-            return net.run(x, generator=generator)
+            return net.activity(x, generator=generator)
     finally:
-        net.load_state_dict(saved, strict=False)
+        for m in norms:
+            m.track_running_stats = True
         net.train(was)
+
+
+def run(net, x: torch.Tensor, generator=None) -> dict[str, torch.Tensor]:
+    """Every node's output sequence for the batch, as :func:`activity` computes it."""
+    return activity(net, x, generator)[0]
 
 
 def layer_names(net, layers="populations") -> list[str]:
@@ -75,6 +88,17 @@ def layer_names(net, layers="populations") -> list[str]:
     if layers == "cells":
         return list(dict.fromkeys(n.split(".")[0] for n in spiking))
     return list(layers)
+
+
+def _flat(s: torch.Tensor, lead: int) -> torch.Tensor:
+    """``s`` with every axis after the first ``lead`` flattened, in memory order.
+
+    Channels-last tensors flatten without a copy; the neurons come in another order
+    than the logical one, which no score here depends on (Gram matrices and Pearson
+    correlations over neurons are invariant to their order, the same for every sample).
+    """
+    rest = sorted(range(lead, s.dim()), key=lambda d: -s.stride(d))
+    return s.permute(*range(lead), *rest).reshape(*s.shape[:lead], -1)
 
 
 def representations(
@@ -91,7 +115,7 @@ def representations(
         )
         if not members or any(m not in seqs for m in members):
             raise KeyError(f"no spiking population '{layer}' in network '{net.graph_name}'")
-        rates = [seqs[m].float().mean(0).flatten(1) for m in members]
+        rates = [_flat(seqs[m].float().mean(0), 1) for m in members]
         out[layer] = torch.cat(rates, 1).cpu().numpy().astype(np.float64)
     return out
 
@@ -113,11 +137,18 @@ def _upper(m: np.ndarray) -> np.ndarray:
 # ---------------------------------------------------------------- scores on representations
 
 
-def rdm_label_free_from(reps: dict[str, np.ndarray]) -> float:
-    """Mean off-diagonal dissimilarity, averaged over layers; 0 (the worst) if degenerate."""
+def _rdms(reps: dict[str, np.ndarray]) -> dict[str, np.ndarray | None]:
+    return {name: rdm(rep) for name, rep in reps.items()}
+
+
+def rdm_label_free_from(reps: dict[str, np.ndarray], rdms=None) -> float:
+    """Mean off-diagonal dissimilarity, averaged over layers; 0 (the worst) if degenerate.
+
+    ``rdms`` (each layer's :func:`rdm`) may be passed when already computed.
+    """
+    rdms = _rdms(reps) if rdms is None else rdms
     scores = []
-    for name, rep in reps.items():
-        m = rdm(rep)
+    for name, m in rdms.items():
         if m is None:
             _warn(f"layer '{name}' has a constant (e.g. silent) representation: it scores 0")
             scores.append(0.0)
@@ -126,7 +157,7 @@ def rdm_label_free_from(reps: dict[str, np.ndarray]) -> float:
     return float(np.mean(scores)) if scores else 0.0
 
 
-def rdm_label_target_from(reps: dict[str, np.ndarray], labels) -> float:
+def rdm_label_target_from(reps: dict[str, np.ndarray], labels, rdms=None) -> float:
     """Spearman correlation with the ideal same/different-class RDM; −1 (worst) if degenerate."""
     from scipy.stats import spearmanr
 
@@ -136,9 +167,9 @@ def rdm_label_target_from(reps: dict[str, np.ndarray], labels) -> float:
         raise ValueError(
             "the label-target RDM needs pairs of samples from one class and from different classes"
         )
+    rdms = _rdms(reps) if rdms is None else rdms
     scores = []
-    for name, rep in reps.items():
-        m = rdm(rep)
+    for name, m in rdms.items():
         if m is None:
             _warn(f"layer '{name}' has a constant (e.g. silent) representation: it scores -1")
             scores.append(-1.0)
@@ -163,46 +194,65 @@ def _logdet(k: np.ndarray, what: str) -> float:
     return float(ld)
 
 
-def _as_torch(x) -> torch.Tensor:
-    return x if torch.is_tensor(x) else torch.as_tensor(np.asarray(x), dtype=torch.float32)
+def _grams(codes) -> list[tuple[torch.Tensor, torch.Tensor, int, int]]:
+    """Per code group: ``(G, r, n, count)`` with ``G = x xᵀ`` (float64, ``[S, B, B]``),
+    ``r`` the spikes per sample (``[S, B]``), ``n`` neurons, ``count = S`` codes.
 
-
-def sahd_from(codes) -> float:
-    """SNASNet's score from binary spike codes (one ``[B, N]`` array per layer and step)."""
-    if not codes:
-        return -math.inf
-    b = codes[0].shape[0]
-    k = torch.zeros((b, b), dtype=torch.float64)
+    A group is one ``[B, N]`` code or ``[S, B, N]`` codes (a layer's time steps); its
+    products run as one batched matrix product, exact in float32 below 2^24 neurons.
+    SAHD and NASWOT are both functions of these.
+    """
+    out = []
     for code in codes:
-        x = _as_torch(code).float()
-        n = x.shape[1]
-        r = (x.sum(1) / n)[:, None]
-        norm = r @ (1 - r).T + (1 - r) @ r.T
-        rescale = 0.5 / (norm + 1e-3)
-        hamming = x @ (1 - x).T + (1 - x) @ x.T  # exact in float32 below 2^24 neurons
-        k += (n - rescale * hamming).double().cpu()
-    return _logdet((k / len(codes)).numpy(), "sparsity-aware Hamming")
+        x = code if torch.is_tensor(code) else torch.as_tensor(np.asarray(code))
+        x = x.float()
+        if x.dim() == 2:
+            x = x.unsqueeze(0)
+        g = torch.bmm(x, x.transpose(1, 2)).double().cpu()
+        out.append((g, x.sum(2).double().cpu(), x.shape[2], x.shape[0]))
+    return out
 
 
-def naswot_from(codes) -> float:
-    """NASWOT's score: ``log det`` of ``Σ x xᵀ + (1 − x)(1 − x)ᵀ`` over binary codes."""
-    if not codes:
+def sahd_from(codes, grams=None) -> float:
+    """SNASNet's score from binary spike codes (Kim et al. 2022, ``computing_K_eachtime``).
+
+    Every code (one layer at one step, ``x`` of ``[B, N]``) adds
+    ``N − d_H(x_i, x_j) · 0.5 / (N·(p_i(1 − p_j) + (1 − p_i) p_j) + 10⁻³)``, the Hamming
+    distance scaled by the one expected from the samples' spike densities ``p``; the
+    score is ``log det`` of the mean over codes. ``codes``: ``[B, N]`` arrays, or
+    ``[S, B, N]`` groups of S codes; ``grams`` (:func:`_grams` of them) when at hand.
+    """
+    k, total = None, 0
+    for g, r, n, count in _grams(codes) if grams is None else grams:
+        hamming = r[:, :, None] + r[:, None, :] - 2 * g
+        p = r / n
+        norm = (p[:, :, None] * (1 - p[:, None, :]) + (1 - p[:, :, None]) * p[:, None, :]) * n
+        part = (n - 0.5 / (norm + 1e-3) * hamming).sum(0)
+        k = part if k is None else k + part
+        total += count
+    if k is None:
         return -math.inf
-    b = codes[0].shape[0]
-    k = torch.zeros((b, b), dtype=torch.float64)
-    for code in codes:
-        x = _as_torch(code).float()
-        k += (x @ x.T + (1 - x) @ (1 - x).T).double().cpu()
+    return _logdet((k / total).numpy(), "sparsity-aware Hamming")
+
+
+def naswot_from(codes, grams=None) -> float:
+    """NASWOT's score: ``log det`` of ``Σ x xᵀ + (1 − x)(1 − x)ᵀ`` over binary codes
+    (``[B, N]`` arrays, or ``[S, B, N]`` groups)."""
+    k = None
+    for g, r, n, _ in _grams(codes) if grams is None else grams:
+        # (1 − x)(1 − x)ᵀ = N − r_i − r_j + x xᵀ
+        part = (2 * g + n - r[:, :, None] - r[:, None, :]).sum(0)
+        k = part if k is None else k + part
+    if k is None:
+        return -math.inf
     return _logdet(k.numpy(), "Hamming")
 
 
-def codes_from(net, seqs, layers="populations") -> list[np.ndarray]:
-    """Binary spike codes per spiking population and time step, ``[B, N]`` each."""
+def codes_from(net, seqs, layers="populations") -> list[torch.Tensor]:
+    """Binary spike codes, one ``[T, B, N]`` group (a code per time step) per population."""
     out = []
     for name in layer_names(net, "populations" if layers == "cells" else layers):
-        s = seqs[name]
-        for t in range(s.shape[0]):
-            out.append((s[t].flatten(1) > 0).float())
+        out.append(_flat(seqs[name], 2))  # spikes are 0/1 already
     return out
 
 
@@ -242,40 +292,31 @@ def energy(sops: float, macs: float) -> float:
 
 
 def score(net, x, labels=None, fitness=("rdm",), layers="populations") -> dict[str, float]:
-    """Several scores from one forward pass of ``x`` (two when cost figures are asked too)."""
-    seqs = (
-        run(net, x) if any(f in ("rdm", "rdm_target", "sahd", "naswot") for f in fitness) else None
-    )
+    """Every score asked for, from one forward pass of ``x`` (see :func:`activity`)."""
+    unknown = [f for f in fitness if f not in FITNESSES]
+    if unknown:
+        raise ValueError(f"unknown fitness '{unknown[0]}': one of {', '.join(FITNESSES)}")
+    seqs, stats = activity(net, x) if any(f != "params" for f in fitness) else (None, None)
     out: dict[str, float] = {}
-    reps = None
-    codes = None
+    reps = rdms = grams = None
+    per = stats.per_sample() if stats is not None else {}
     for f in fitness:
         if f in ("rdm", "rdm_target"):
-            reps = reps if reps is not None else representations(net, seqs, layers)
+            if reps is None:
+                reps = representations(net, seqs, layers)
+                rdms = _rdms(reps)
             out[f] = (
-                rdm_label_free_from(reps) if f == "rdm" else rdm_label_target_from(reps, labels)
+                rdm_label_free_from(reps, rdms)
+                if f == "rdm"
+                else rdm_label_target_from(reps, labels, rdms)
             )
         elif f in ("sahd", "naswot"):
-            codes = codes if codes is not None else codes_from(net, seqs, layers)
-            out[f] = sahd_from(codes) if f == "sahd" else naswot_from(codes)
+            grams = grams if grams is not None else _grams(codes_from(net, seqs, layers))
+            out[f] = sahd_from(None, grams) if f == "sahd" else naswot_from(None, grams)
         elif f == "params":
             out[f] = float(net.num_params())
-        elif f in ("sops", "energy", "spikes"):
-            if "_sops" not in out:
-                saved = {k: v.clone() for k, v in net.named_buffers()}
-                with torch.no_grad():
-                    _, stats = net(x, return_stats=True)
-                net.load_state_dict(saved, strict=False)
-                per = stats.per_sample()
-                out.setdefault("_sops", per["sops"])
-                out.setdefault("_macs", per["macs"])
-                out.setdefault("_spikes", per["spikes"])
-            if f == "sops":
-                out[f] = out["_sops"]
-            elif f == "spikes":
-                out[f] = out["_spikes"]
-            else:
-                out[f] = energy(out["_sops"], out["_macs"])
-        else:
-            raise ValueError(f"unknown fitness '{f}': one of {', '.join(FITNESSES)}")
-    return {k: v for k, v in out.items() if not k.startswith("_")}
+        elif f == "energy":
+            out[f] = energy(per["sops"], per["macs"])
+        else:  # sops, spikes
+            out[f] = per[f]
+    return out

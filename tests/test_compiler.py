@@ -218,3 +218,24 @@ def test_cli_compile_prints_the_schedule(root):
     assert "stepwise" in proc.stdout and "multi-step" in proc.stdout
     assert "267,584 parameters in the module (the IR counts 267,584)" in proc.stdout
     assert "smoke test on random input [8, 2, 2, 32, 32] (cpu): output [2, 10]" in proc.stdout
+
+
+def test_allocator_tuning_applies_once_and_steps_aside():
+    import os
+    import subprocess
+    import sys
+
+    code = "from snarc.allocator import tune_allocator as t; print(t(), t())"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MALLOC_", "GLIBC_TUN"))}
+
+    def run(**extra):
+        proc = subprocess.run(
+            [sys.executable, "-c", code], env={**env, **extra}, capture_output=True, text=True
+        )
+        assert proc.returncode == 0, proc.stderr
+        return proc.stdout.split()
+
+    if sys.platform.startswith("linux"):
+        assert run() == ["True", "True"]  # glibc takes the settings
+    assert run(SNARC_MALLOC="default") == ["False", "False"]
+    assert run(MALLOC_ARENA_MAX="2") == ["False", "False"]  # the user's own tuning wins

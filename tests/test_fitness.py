@@ -67,14 +67,37 @@ def test_hamming_kernels_of_known_codes():
     codes = [np.eye(4)]  # four samples, each spiking in a different neuron
     # NASWOT: K_ii = 4, K_ij = 2 (two agreeing zeros): det = (4 - 2)^3 (4 + 3·2) = 80
     assert F.naswot_from(codes) == pytest.approx(math.log(80))
-    # SAHD: sparsity 1/4 each; norm = 2·(1/4)(3/4) = 0.375; K_ij = 4 - 0.5/0.376 · 2
-    k_off = 4 - 0.5 / (0.375 + 1e-3) * 2
+    # SAHD (SNASNet's computing_K_eachtime): sparsity 1/4 each; norm = N·2·(1/4)(3/4) = 1.5;
+    # Hamming distance 2; K_ij = 4 - 0.5/1.501 · 2
+    k_off = 4 - 0.5 / (1.5 + 1e-3) * 2
     k_on = 4.0
     expected = math.log((k_on - k_off) ** 3 * (k_on + 3 * k_off))
     assert F.sahd_from(codes) == pytest.approx(expected)
     # identical codes: singular
     with pytest.warns(F.FitnessWarning):
         assert F.naswot_from([np.ones((3, 5))]) == -math.inf
+
+
+def test_hamming_kernels_of_grouped_codes_equal_one_code_at_a_time():
+    """A layer's time steps as one [S, B, N] group give the kernels of S separate codes."""
+    rng = np.random.default_rng(0)
+    steps = [(rng.random((6, 40)) < p).astype(np.float32) for p in (0.1, 0.3, 0.5)]
+    other = (rng.random((6, 15)) < 0.2).astype(np.float32)
+    grouped = [np.stack(steps), other]
+    single = [*steps, other]
+    assert F.sahd_from(grouped) == pytest.approx(F.sahd_from(single), rel=1e-12)
+    assert F.naswot_from(grouped) == pytest.approx(F.naswot_from(single), rel=1e-12)
+    # and both equal the kernels written out pair by pair
+    k = np.zeros((6, 6))
+    for x in single:
+        x = x.astype(np.float64)
+        n = x.shape[1]
+        for i in range(6):
+            for j in range(6):
+                h = np.sum(x[i] != x[j])
+                pi, pj = x[i].mean(), x[j].mean()
+                k[i, j] += n - 0.5 / (n * (pi * (1 - pj) + (1 - pi) * pj) + 1e-3) * h
+    assert F.sahd_from(single) == pytest.approx(np.linalg.slogdet(k / 4)[1], rel=1e-9)
 
 
 def test_spike_aware_and_energy():
@@ -116,6 +139,20 @@ class _maybe_warns:
 
     def __exit__(self, *exc):
         return self._cm.__exit__(*exc)
+
+
+def test_all_scores_come_from_one_forward_pass(root, monkeypatch):
+    net = snarc.compile(root / "examples" / "genetic.snarc")
+    x = (torch.rand(net.timesteps, 6, *net.input_shape) < 0.3).float()
+    calls = []
+    original = net.activity
+    monkeypatch.setattr(net, "activity", lambda *a, **k: calls.append(1) or original(*a, **k))
+    with _maybe_warns():
+        scores = F.score(net, x, [0, 1, 2, 0, 1, 2], fitness=F.FITNESSES)
+    assert len(calls) == 1
+    _, stats = F.activity(net, x)
+    assert scores["spikes"] == pytest.approx(float(stats.total_spikes.mean()))
+    assert scores["sops"] == pytest.approx(float(stats.sops.mean()))
 
 
 def test_scoring_leaves_batch_norm_statistics_alone(root):
