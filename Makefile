@@ -44,6 +44,8 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_fitness.py
 	$(PY) benchmarks/bench_train.py
 	$(PY) benchmarks/bench_search.py
+	$(PY) benchmarks/bench_scoring_batch.py
+	$(PY) benchmarks/bench_proxy.py --n 12 --epochs 2 --limit 600
 
 images: $(STAMP) graphviz
 	for s in macro meso micro; do $(VENV)/bin/snarc render examples/mse_motifs.snarc -o docs/images/mse_motifs-$$s.png --scale $$s; done

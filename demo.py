@@ -70,7 +70,7 @@ def main_job(console, out: Path = Path("out") / "demo") -> int:
 
     from .cli.main import main as cli
     from .evolution.results import front_rows, show_table
-    from .evolution.run import Config, Evolution
+    from .evolution.run import Config, Evolution, RunError
     from .training import CHECKPOINT, TrainConfig, train
 
     t0 = time.perf_counter()
@@ -81,7 +81,7 @@ def main_job(console, out: Path = Path("out") / "demo") -> int:
         population=12,
         generations=6,
         seed=0,
-        batch=50,
+        batch=30,  # rdm ranks MSE-NAS genomes on 30 as on 100 (docs/data-and-fitness.md)
         limit=200,
     )
     console.print(
@@ -90,7 +90,17 @@ def main_job(console, out: Path = Path("out") / "demo") -> int:
         f"population {cfg.population}, {cfg.generations} generations, on a class-balanced batch of "
         f"{cfg.batch} N-Digits samples; run directory {run}/ (resumable)"
     )
-    evo = Evolution(cfg, run, progress=True)
+    try:
+        evo = Evolution(cfg, run, progress=True)
+    except RunError as err:  # an earlier demo's run, with other settings: keep it aside
+        aside = next(
+            p
+            for i in range(1, 1000)
+            if not (p := run.with_name(f"{run.name}-previous-{i}")).exists()
+        )
+        run.rename(aside)
+        console.print(f"{err.message}: moved to {aside}/, starting a new run")
+        evo = Evolution(cfg, run, progress=True)
     evo.run()
     show_table(evo, console)
     best = front_rows(evo)[0]

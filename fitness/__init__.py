@@ -1,7 +1,8 @@
 """Fitness functions: training-free scores, spike-aware fitness, cost measures.
 
 Every score is a small function over a compiled network and a class-balanced batch
-(or over representations already taken from one). Degenerate networks — silent, with
+(or over representations already taken from one); :func:`score` computes any set of
+them from one forward pass (:func:`activity`). Degenerate networks — silent, with
 constant representations, or producing NaN — get a defined worst score and a
 :class:`FitnessWarning`, never an exception.
 
