@@ -30,6 +30,18 @@ from snarc.training import TrainConfig, train
 PROXIES = ("rdm", "rdm_target", "sahd", "naswot")
 
 
+def distinct_genomes(space_name: str, n: int, seed: int) -> list[str]:
+    """``n`` distinct random programs (canonical text) of a search space, seeded."""
+    space = load_space(space_name)
+    rng = np.random.default_rng(seed)
+    texts: list[str] = []
+    while len(texts) < n:
+        t = space.canonical(random_genome(space, rng))
+        if t not in texts:
+            texts.append(t)
+    return texts
+
+
 def main() -> None:
     tune_allocator()  # as snarc's commands do (snarc/allocator.py)
     ap = argparse.ArgumentParser(
@@ -44,13 +56,7 @@ def main() -> None:
     ap.add_argument("--out", default="out/bench-proxy")
     args = ap.parse_args()
 
-    space = load_space(args.space)
-    rng = np.random.default_rng(args.seed)
-    texts: list[str] = []
-    while len(texts) < args.n:
-        t = space.canonical(random_genome(space, rng))
-        if t not in texts:
-            texts.append(t)
+    texts = distinct_genomes(args.space, args.n, args.seed)
     rows = []
     for i, text in enumerate(texts):
         t0 = time.perf_counter()

@@ -16,20 +16,22 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import time
 import warnings
+from pathlib import Path
 
 import numpy as np
 import torch
 from scipy.stats import kendalltau
 
-import snarc
-from snarc.allocator import tune_allocator
-from snarc.data.batches import class_balanced_batch
-from snarc.evolution import load_space, random_genome
-from snarc.fitness import FitnessWarning, score
+sys.path.insert(0, str(Path(__file__).parent))
+from bench_proxy import PROXIES, distinct_genomes  # noqa: E402
 
-PROXIES = ("rdm", "rdm_target", "sahd", "naswot")
+import snarc  # noqa: E402
+from snarc.allocator import tune_allocator  # noqa: E402
+from snarc.data.batches import class_balanced_batch  # noqa: E402
+from snarc.fitness import FitnessWarning, score  # noqa: E402
 
 
 def main() -> None:
@@ -44,13 +46,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
     batches = sorted(args.batches)
-    space = load_space(args.space)
-    rng = np.random.default_rng(args.seed)
-    texts: list[str] = []
-    while len(texts) < args.n:
-        t = space.canonical(random_genome(space, rng))
-        if t not in texts:
-            texts.append(t)
+    texts = distinct_genomes(args.space, args.n, args.seed)
     scores = {b: {k: [] for k in PROXIES} for b in batches}
     seconds = {b: [] for b in batches}
     for i, text in enumerate(texts):
