@@ -50,12 +50,15 @@ def main() -> None:
     ap.add_argument("--space", default="msenas")
     ap.add_argument("--n", type=int, default=12)
     ap.add_argument("--epochs", type=int, default=1)
-    ap.add_argument("--limit", type=int, default=600, help="N-Digits subset to train and test on")
+    ap.add_argument(
+        "--limit", type=int, default=600, help="N-Digits subset to train and test on (0: all)"
+    )
     ap.add_argument("--batch", type=int, default=50, help="scoring batch")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", default="out/bench-proxy")
     args = ap.parse_args()
 
+    args.limit = args.limit or None
     texts = distinct_genomes(args.space, args.n, args.seed)
     rows = []
     for i, text in enumerate(texts):
