@@ -45,7 +45,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_train.py
 	$(PY) benchmarks/bench_search.py
 	$(PY) benchmarks/bench_scoring_batch.py
-	$(PY) benchmarks/bench_proxy.py --n 12 --epochs 2 --limit 600
+	$(PY) benchmarks/bench_proxy.py --n 20 --epochs 4 --limit 0
 
 images: $(STAMP) graphviz
 	for s in macro meso micro; do $(VENV)/bin/snarc render examples/mse_motifs.snarc -o docs/images/mse_motifs-$$s.png --scale $$s; done
