@@ -163,9 +163,8 @@ class FusedBoxSteps(torch.autograd.Function):
         elif n.detach_reset:
             dvdh = x.le_(0.0)  # 1 − z
         else:  # v = h − z·(h − v_reset):  1 − z − (h − v_reset)·σ'
-            z = x.gt_(0.0)
-            dvdh = (h - n.v_reset if n.v_reset else h.clone()).mul_(grad).neg_().sub_(z).add_(1.0)
-            del z
+            hv = (h - n.v_reset).mul_(grad) if n.v_reset else torch.mul(h, grad)
+            dvdh = hv.neg_().sub_(x.gt_(0.0)).add_(1.0)
         v_prev = None
         if decay and ctx.needs_input_grad[1]:  # ∂h_t/∂λ = v_{t−1}
             v_prev = _reset_value(n, h[:-1], heaviside(h[:-1], n.v_th))
