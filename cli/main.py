@@ -99,7 +99,7 @@ def cmd_fmt(args) -> int:
             print(f"{file}: would reformat", file=sys.stderr)
             status = 1
         else:
-            atomic_write(path, out)
+            atomic_write(path, out, follow_links=True)  # a link stays a link
             print(f"{file}: reformatted")
     return status
 

@@ -4,7 +4,8 @@ Each loader checks the directory first and, when it is missing or incomplete, ra
 :class:`DatasetError` with the layout it expected. Files are read with the readers of
 tonic (N-MNIST's ATIS ``.bin`` files; DVS128 Gesture as tonic converts it, ``.npy``;
 CIFAR10-DVS's AEDAT4 files through the ``aedat`` package) and
-in torchvision's CIFAR-10 format (pickled batches). tonic's and torchvision's dataset
+in torchvision's CIFAR-10 format (pickled batches, read by a restricted unpickler that
+resolves only NumPy's array constructors: see :mod:`snarc.data.cifar_pickle`). tonic's and torchvision's dataset
 classes themselves are not used to open the directory, because they insist on the
 complete archive (checksums, file counts) and otherwise start a download.
 
@@ -19,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from ..dsl.errors import SnarcError
+from .cifar_pickle import load_batch
 
 EVENT_DTYPE = np.dtype([("x", "<i8"), ("y", "<i8"), ("t", "<i8"), ("p", "<i8")])
 
@@ -33,6 +35,18 @@ def _require(root: Path, name: str, layout: str, ok: bool) -> None:
             f"{name}: {root} is missing or incomplete",
             hint=f"expected this layout (snarc never downloads datasets):\n{layout}",
         )
+
+
+def _checked(ev: np.ndarray, sensor_size, name: str, path: Path) -> np.ndarray:
+    """``ev`` if every event lies on the sensor; else a :class:`DatasetError` naming ``path``."""
+    w, h, _ = sensor_size
+    if len(ev) and (
+        ev["x"].min() < 0 or ev["x"].max() >= w or ev["y"].min() < 0 or ev["y"].max() >= h
+    ):
+        raise DatasetError(
+            f"{name}: {path} holds events outside the {w}x{h} sensor: not a {name} file"
+        )
+    return ev
 
 
 class _Events:
@@ -98,7 +112,11 @@ class NMNIST(_Events):
     def events(self, i: int) -> np.ndarray:
         from tonic.io import read_mnist_file
 
-        return read_mnist_file(str(self.files[i]), dtype=EVENT_DTYPE)
+        try:
+            ev = read_mnist_file(str(self.files[i]), dtype=EVENT_DTYPE)
+        except (OSError, ValueError) as err:
+            raise DatasetError(f"N-MNIST: cannot read {self.files[i]}: {err}") from None
+        return _checked(ev, self.sensor_size, "N-MNIST", self.files[i])
 
 
 class DVSGesture(_Events):
@@ -132,11 +150,18 @@ class DVSGesture(_Events):
         super().__init__(files, [int(f.stem) for f in files], steps)
 
     def events(self, i: int) -> np.ndarray:
-        rows = np.load(self.files[i])
+        try:
+            rows = np.load(self.files[i], allow_pickle=False)
+        except (OSError, ValueError) as err:
+            raise DatasetError(f"DVS128 Gesture: cannot read {self.files[i]}: {err}") from None
+        if rows.ndim != 2 or rows.shape[1] < 4 or not np.isfinite(rows).all():
+            raise DatasetError(
+                f"DVS128 Gesture: {self.files[i]} is not an array of rows (x, y, p, t)"
+            )
         ev = np.zeros(len(rows), EVENT_DTYPE)
         ev["x"], ev["y"], ev["p"] = rows[:, 0], rows[:, 1], rows[:, 2]
         ev["t"] = (rows[:, 3] * 1000).astype(np.int64)  # ms -> µs, as tonic does
-        return ev
+        return _checked(ev, self.sensor_size, "DVS128 Gesture", self.files[i])
 
 
 class CIFAR10DVS(_Events):
@@ -200,7 +225,7 @@ class CIFAR10DVS(_Events):
         ev["t"], ev["x"], ev["y"] = raw[names[0]], raw[names[1]], raw[names[2]]
         ev["p"] = raw[names[3]].astype(np.int64)
         ev["t"] -= ev["t"].min() if len(ev) else 0
-        return ev
+        return _checked(ev, self.sensor_size, "CIFAR10-DVS", self.files[i])
 
 
 class CIFAR10:
@@ -219,15 +244,14 @@ class CIFAR10:
         _require(root, "CIFAR-10", self.LAYOUT, all((base / n).is_file() for n in names))
         data, labels = [], []
         for n in names:
-            with open(base / n, "rb") as f:
-                try:
-                    batch = pickle.load(f, encoding="latin1")
-                except Exception as err:  # a damaged file: say which
-                    raise DatasetError(f"CIFAR-10: cannot read {base / n}: {err}") from None
-            data.append(np.asarray(batch["data"], np.uint8).reshape(-1, 3, 32, 32))
-            labels.extend(batch["labels"])
+            try:
+                images, ys = load_batch((base / n).read_bytes())
+            except (OSError, ValueError, EOFError, pickle.UnpicklingError) as err:
+                raise DatasetError(f"CIFAR-10: cannot read {base / n}: {err}") from None
+            data.append(images)
+            labels.append(ys)
         self.images = np.concatenate(data)
-        self._labels = np.asarray(labels)
+        self._labels = np.concatenate(labels)
 
     def __len__(self) -> int:
         return len(self._labels)

@@ -1,7 +1,11 @@
 """Files, imports and the names they bring into scope.
 
 ``import std.autosnn`` reads the package resource ``snarc/stdlib/autosnn.snarc``;
-``import "blocks.snarc"`` reads a file relative to the importing file. An import
+``import "blocks.snarc"`` reads a file relative to the importing file, else from the
+library path (``--lib-dir DIR``, ``SNARC_PATH``). Imports are confined: an imported
+file must be a ``.snarc`` file inside the program's directory tree or a library
+directory, after symbolic links are resolved, so a program cannot make snarc read (and
+echo in an error excerpt) a file it has no business reading. An import
 brings every neuron and motif that the imported file can see (its own definitions
 and, transitively, what it imports). Two different definitions of one name are an
 error; the same definition reached by two paths is not.
@@ -9,6 +13,7 @@ error; the same definition reached by two paths is not.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -18,6 +23,17 @@ from .errors import SnarcError, SnarcImportError, SnarcNameError
 from .parser import parse
 
 STD_PREFIX = "std."
+PATH_VARIABLE = "SNARC_PATH"
+
+
+def library_path() -> list[Path]:
+    """The directories of ``$SNARC_PATH`` (``os.pathsep``-separated), resolved."""
+    raw = os.environ.get(PATH_VARIABLE, "")
+    return [Path(p).resolve() for p in raw.split(os.pathsep) if p.strip()]
+
+
+def _inside(path: Path, root: Path) -> bool:
+    return path == root or root in path.parents
 
 
 @dataclass
@@ -50,7 +66,13 @@ def std_modules() -> list[str]:
 class Loader:
     """Parses files once and resolves their imports. Keeps every source text for excerpts."""
 
-    def __init__(self):
+    def __init__(self, lib_dirs: list[str | Path] | None = None):
+        """``lib_dirs``: directories imports may read besides the program's own tree
+        (default ``$SNARC_PATH``)."""
+        self.lib_dirs = (
+            [Path(d).resolve() for d in lib_dirs] if lib_dirs is not None else library_path()
+        )
+        self.roots: list[Path] = []  # the directory of each program read by path
         self.modules: dict[str, ast.Module] = {}
         self.sources: dict[str, str] = {}
         self._scopes: dict[str, Scope] = {}
@@ -69,6 +91,9 @@ class Loader:
         key = str(path)
         if key in self.modules:
             return self.modules[key]
+        return self._read(Path(path), key)
+
+    def _read(self, path: Path, key: str) -> ast.Module:
         try:
             text = Path(path).read_text(encoding="utf-8")
         except FileNotFoundError:
@@ -103,11 +128,41 @@ class Loader:
                     expected="one of " + ", ".join(std_modules()),
                 )
             return self._read_std(imp.target, imp.span)
+        if not imp.target.endswith(".snarc"):
+            raise SnarcImportError(
+                f'cannot import "{imp.target}": imports name snarc files (NAME.snarc)', imp.span
+            )
         base = Path(importer.path).parent if not importer.path.startswith("<") else Path.cwd()
-        target = (base / imp.target).resolve()
-        if not target.is_file():
-            raise SnarcImportError(f'cannot import "{imp.target}": no such file {target}', imp.span)
-        return self.parse_path(target)
+        roots = self._roots(importer)
+        candidates = [base / imp.target] + [d / imp.target for d in self.lib_dirs]
+        for candidate in candidates:
+            target = candidate.resolve()
+            if not any(_inside(target, r) for r in roots):
+                continue  # never looked at, so never read or echoed
+            if target.is_file():
+                key = str(target)
+                return self.modules[key] if key in self.modules else self._read(target, key)
+        outside = not any(_inside((base / imp.target).resolve(), r) for r in roots)
+        raise SnarcImportError(
+            f'cannot import "{imp.target}": '
+            + (
+                "it lies outside the program's directory and the library path"
+                if outside
+                else "no such file"
+            ),
+            imp.span,
+            expected="a .snarc file under "
+            + ", ".join(str(r) for r in roots)
+            + (f" (or in ${PATH_VARIABLE}, --lib-dir)" if not self.lib_dirs else ""),
+        )
+
+    def _roots(self, importer: ast.Module) -> list[Path]:
+        """Where imports may read: the directory of the program (the first file read by
+        path; the working directory for text), and the library directories."""
+        if not self.roots:
+            first = next((p for p in self.modules if not p.startswith("<")), None)
+            self.roots.append(Path(first).resolve().parent if first else Path.cwd().resolve())
+        return [*self.roots, *self.lib_dirs]
 
     # ------------------------------------------------------------ scopes
     def scope(self, module: ast.Module, _stack: tuple[str, ...] = ()) -> Scope:

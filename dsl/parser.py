@@ -18,6 +18,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 from lark.lexer import PatternStr
 
 from . import ast
+from .cache import cache_file, seal
 from .errors import SnarcSyntaxError
 
 # Human-readable names for the grammar's named terminals.
@@ -69,9 +70,20 @@ def grammar_text() -> str:
 
 @lru_cache(maxsize=1)
 def lark_parser() -> Lark:
-    """The language's Lark LALR parser (built once per process)."""
-    return Lark(
-        grammar_text(),
+    """The language's Lark LALR parser (built once per process).
+
+    The LALR tables are cached in a private, verified per-user directory (see
+    :mod:`snarc.dsl.cache`), never in the shared temporary directory.
+    """
+    import sys
+
+    import lark
+
+    text = grammar_text()
+    key = f"{text}\0lark {lark.__version__}\0python {sys.version_info[:2]}"
+    path = cache_file("snarc-grammar", key)
+    parser = Lark(
+        text,
         start="module",
         parser="lalr",
         lexer="contextual",
@@ -79,8 +91,10 @@ def lark_parser() -> Lark:
         maybe_placeholders=True,
         postlex=_Postlex(),
         lexer_callbacks={"COMMENT": lambda tok: _comments.items.append(tok)},
-        cache=True,  # the LALR tables, in the temp dir: start-up in ms, not 200 ms
+        cache=path or False,  # start-up in ms, not 200 ms
     )
+    seal(path)
+    return parser
 
 
 def keywords() -> frozenset[str]:

@@ -3,7 +3,8 @@
 ``evaluate(task)`` compiles a genome, seeds its initial weights from the run seed and
 the genome's hash (so an architecture scores the same wherever it runs), scores it on
 the run's class-balanced batch and returns plain data. It never raises: a bad genome
-comes back with ``status = "failed"`` and the error text.
+comes back with ``status = "failed"`` and the error text (``"infra"`` when the
+failure lies outside the genome, such as unreadable data).
 
 Executors run many tasks and yield ``(index, result)`` as they finish:
 
@@ -14,6 +15,13 @@ Executors run many tasks and yield ``(index, result)`` as they finish:
 
 For the same tasks every executor gives the same results: each evaluation sets its
 own seed and uses one thread, whatever process it lands in.
+
+Two kinds of failure are kept apart. A *genome* failure (status ``failed``: the
+program does not compile, its forward pass raises, it asks for too much memory) is a
+result and is stored. An *infrastructure* failure (status ``infra``: a worker died, the
+pool broke, an evaluation ran past the timeout, the data could not be read) says
+nothing about the genome: the run retries it on a fresh pool, and what still fails
+after the retries is stored as ``infra`` and evaluated again on resume.
 """
 
 from __future__ import annotations
@@ -26,6 +34,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 _BATCHES: dict = {}
+OK, FAILED, INFRA = "ok", "failed", "infra"
 
 
 @dataclass(frozen=True)
@@ -83,22 +92,25 @@ def evaluate(task: Task) -> dict:
             warnings.simplefilter("always")
             measures = score(net, x, labels, fitness=task.measures, layers=task.layers)
         return {
-            "status": "ok",
+            "status": OK,
             "measures": {k: float(v) for k, v in measures.items()},
             "error": None,
             "wall": time.perf_counter() - t0,
             "warnings": sorted({str(w.message) for w in caught}),
         }
     except Exception as err:  # a failed genome is data, never a crash of the run
+        from ..data.real import DatasetError
         from ..dsl.errors import SnarcError
 
+        if isinstance(err, DatasetError):  # the data, not the genome
+            return _infra(str(err), time.perf_counter() - t0)
         msg = (
             str(err)
             if isinstance(err, SnarcError)
             else "".join(traceback.format_exception_only(err)).strip()
         )
         return {
-            "status": "failed",
+            "status": FAILED,
             "measures": {},
             "error": msg,
             "wall": time.perf_counter() - t0,
@@ -106,8 +118,9 @@ def evaluate(task: Task) -> dict:
         }
 
 
-def _failed(reason: str, wall: float = 0.0) -> dict:
-    return {"status": "failed", "measures": {}, "error": reason, "wall": wall, "warnings": []}
+def _infra(reason: str, wall: float = 0.0) -> dict:
+    """A failure of the machinery around a genome (retried; never final)."""
+    return {"status": INFRA, "measures": {}, "error": reason, "wall": wall, "warnings": []}
 
 
 # ---------------------------------------------------------------- executors
@@ -163,9 +176,12 @@ class ProcessExecutor:
 
         from pebble import ProcessExpired
 
-        futures = {
-            self.pool.schedule(evaluate, (t,), timeout=self.timeout): i for i, t in enumerate(tasks)
-        }
+        futures = {}
+        for i, t in enumerate(tasks):
+            try:
+                futures[self.pool.schedule(evaluate, (t,), timeout=self.timeout)] = i
+            except RuntimeError as err:  # the pool broke (a worker died while starting)
+                yield i, _infra(f"the worker pool is not running ({err})")
         pending = set(futures)
         while pending:
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
@@ -176,15 +192,15 @@ class ProcessExecutor:
                 except FutureTimeout:
                     yield (
                         i,
-                        _failed(
+                        _infra(
                             f"evaluation ran past the timeout of {self.timeout:g} s",
                             self.timeout or 0.0,
                         ),
                     )
                 except ProcessExpired as err:
-                    yield i, _failed(f"the worker process died (exit code {err.exitcode})")
-                except Exception as err:  # pragma: no cover - pickling and the like
-                    yield i, _failed(f"the worker failed: {err}")
+                    yield i, _infra(f"the worker process died (exit code {err.exitcode})")
+                except Exception as err:  # a broken pool (BrokenProcessPool), pickling
+                    yield i, _infra(f"the worker failed: {type(err).__name__}: {err}")
 
     def close(self, abort: bool = False) -> None:
         """Wait for the workers; with ``abort`` (an interrupted run) stop them at once."""
@@ -235,7 +251,7 @@ class RayExecutor:
                 try:
                     yield refs[r], ray.get(r)
                 except Exception as err:  # a worker that died, or a cancelled task
-                    yield refs[r], _failed(f"the Ray task failed: {type(err).__name__}")
+                    yield refs[r], _infra(f"the Ray task failed: {type(err).__name__}")
             if self.timeout:
                 now = time.monotonic()
                 for r in [r for r in pending if now - started[r] > self.timeout]:
@@ -243,7 +259,7 @@ class RayExecutor:
                     pending.remove(r)
                     yield (
                         refs[r],
-                        _failed(
+                        _infra(
                             f"evaluation ran past the timeout of {self.timeout:g} s", self.timeout
                         ),
                     )

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..fileio import atomic_write
+from ..fileio import atomic_write, real_directory
 
 
 def _label(o) -> str:
@@ -118,8 +118,7 @@ def plots(evo) -> list[Path]:
 def write_results(evo) -> dict:
     out = evo.out
     rows = front_rows(evo)
-    front_dir = out / "front"
-    front_dir.mkdir(exist_ok=True)
+    front_dir = real_directory(out / "front")
     keep = set()
     for row in rows:
         rec = evo.store.get(row["hash"])
@@ -127,8 +126,8 @@ def write_results(evo) -> dict:
         keep.add(name)
         atomic_write(front_dir / name, rec.text)
     for stale in front_dir.glob("*.snarc"):
-        if stale.name not in keep:
-            stale.unlink()
+        if stale.name not in keep and (stale.is_symlink() or stale.is_file()):
+            stale.unlink()  # a link itself, never what it points to
     best = None
     if rows:
         best = rows[0]

@@ -17,10 +17,22 @@ from pathlib import Path
 import numpy as np
 
 from ..dsl.errors import SnarcError
-from ..fileio import atomic_write
+from ..fileio import DirectoryLock, atomic_write, real_directory
 from .operators import Child, Rates, Validator, crossover, make_child, mutate, random_genome
 from .space import DEFAULT_MAX_DEPTH, Node, SearchSpace, load_space
 from .store import Record, Store
+
+INFRA = "infra"  # the status of an evaluation that failed for reasons outside the genome
+
+
+def check_data(data: str) -> None:
+    """Open a real dataset's directory once in this process, so that a missing or badly
+    laid out dataset stops the run before any genome is evaluated (N-Digits is built in)."""
+    if data.split(":")[0].lower() == "ndigits":
+        return
+    from ..data.real import open_dataset
+
+    open_dataset(data, train=True)
 
 # measure -> direction; spike_aware is derived from rdm_target and spikes
 DIRECTIONS = {
@@ -83,12 +95,13 @@ class Config:
     lam: float = -0.08
     overrides: dict[str, str] = field(default_factory=dict)
     executor: str = "process"
+    infra_retries: int = 2  # retries of an evaluation whose worker died or timed out
     workers: int | None = None
     timeout: float | None = 600.0
     address: str | None = None
 
     # settings that may change on resume without changing the result
-    RUNTIME = ("executor", "workers", "timeout", "address")
+    RUNTIME = ("executor", "workers", "timeout", "address", "infra_retries")
 
     @property
     def objectives(self) -> list[Objective]:
@@ -405,6 +418,13 @@ class Evolution:
 
     # ------------------------------------------------------------ the loop
     def run(self) -> dict:
+        """Evolve to the configured generation (resuming where the store ends), holding
+        the run directory's lock so that no second process mixes its genomes in."""
+        with DirectoryLock(self.out, "run"):
+            real_directory(self.out / "front")  # refused now, not after the search
+            return self._run()
+
+    def _run(self) -> dict:
         from .evaluate import make_executor
 
         cfg = self.cfg
@@ -415,7 +435,8 @@ class Evolution:
         if start > cfg.generations:
             self.log(f"{self.out}: the run is complete ({cfg.generations} generations)")
             return self.write_results()
-        executor = None
+        check_data(cfg.data)  # a missing dataset stops the run now, not genome by genome
+        self.executor = None
         bar = None
         finished = False
         try:
@@ -430,6 +451,10 @@ class Evolution:
                 dynamic_ncols=True,
             )
             population = self.store.population(start - 1) if start else []
+            # infrastructure failures of earlier sessions: evaluated again, where they were
+            stale = [r for r in self.store.records(before_generation=start) if r.status == INFRA]
+            for gen in sorted({r.generation for r in stale}):
+                self._evaluate([self._child(r) for r in stale if r.generation == gen], gen)
             for g in range(start, cfg.generations + 1):
                 t0 = time.perf_counter()
                 rng = np.random.default_rng([cfg.seed, g])
@@ -442,29 +467,9 @@ class Evolution:
                     raise RunError(
                         f"generation {g}: no valid child in {cfg.retries} tries per child"
                     )
-                todo = [c for c in children if self.store.get(c.hash) is None]
+                todo = [c for c in children if self._needs_evaluation(c.hash)]
                 bar.update(len(children) - len(todo))
-                if todo:
-                    executor = executor or make_executor(
-                        cfg.executor, cfg.workers, cfg.timeout, cfg.address
-                    )
-                    for i, res in executor.map([self._task(c) for c in todo]):
-                        c = todo[i]
-                        self.store.add(
-                            Record(
-                                c.hash,
-                                c.text,
-                                c.tree.dumps(),
-                                res["status"],
-                                res["measures"],
-                                res["error"],
-                                res["wall"],
-                                g,
-                                c.parents,
-                                c.operator,
-                            )
-                        )
-                        bar.update(1)
+                self._evaluate(todo, g, bar)
                 if g == 0:
                     self._normalisation([c.hash for c in children])
                 population = self._survivors(population, children)
@@ -500,9 +505,77 @@ class Evolution:
         finally:
             if bar is not None:
                 bar.close()
-            if executor is not None:
-                executor.close(abort=not finished)
+            if self.executor is not None:
+                self.executor.close(abort=not finished)
+                self.executor = None
         return self.write_results()
+
+    @staticmethod
+    def _child(rec: Record) -> Child:
+        tree = Node.from_json(json.loads(rec.tree))
+        return Child(tree, rec.text, rec.hash, rec.parents, rec.operator)
+
+    def _needs_evaluation(self, h: str) -> bool:
+        rec = self.store.get(h)
+        return rec is None or rec.status == INFRA
+
+    def _evaluate(self, todo: list[Child], generation: int, bar=None) -> None:
+        """Evaluate ``todo`` and store each result as it arrives. Infrastructure failures
+        (see :mod:`snarc.evolution.evaluate`) are retried on a fresh executor up to
+        ``cfg.infra_retries`` times; what still fails is stored as ``infra``."""
+        from .evaluate import make_executor
+
+        cfg = self.cfg
+        pending, reasons = list(todo), {}
+        for attempt in range(cfg.infra_retries + 1):
+            if not pending:
+                return
+            if attempt:
+                self.log(
+                    f"retrying {len(pending)} evaluation(s) on a fresh executor "
+                    f"(attempt {attempt + 1}/{cfg.infra_retries + 1}): {reasons[pending[0].hash]}"
+                )
+            if self.executor is None:
+                self.executor = make_executor(cfg.executor, cfg.workers, cfg.timeout, cfg.address)
+            again = []
+            for i, res in self.executor.map([self._task(c) for c in pending]):
+                c = pending[i]
+                if res["status"] == INFRA:
+                    again.append(c)
+                    reasons[c.hash] = res["error"]
+                    continue
+                self._store(c, res, generation)
+                if bar is not None:
+                    bar.update(1)
+            if again:  # a broken pool cannot be trusted with the retries
+                self.executor.close(abort=True)
+                self.executor = None
+            pending = again
+        for c in pending:
+            err = f"{reasons[c.hash]} (after {cfg.infra_retries + 1} attempts; evaluated again on resume)"
+            self._store(
+                c,
+                {"status": INFRA, "measures": {}, "error": err, "wall": 0.0},
+                generation,
+            )
+            if bar is not None:
+                bar.update(1)
+
+    def _store(self, c: Child, res: dict, generation: int) -> None:
+        self.store.add(
+            Record(
+                c.hash,
+                c.text,
+                c.tree.dumps(),
+                res["status"],
+                res["measures"],
+                res["error"],
+                res["wall"],
+                generation,
+                c.parents,
+                c.operator,
+            )
+        )
 
     def _normalisation(self, hashes: list[str]) -> None:
         if self.cfg.spikes_ref is not None:

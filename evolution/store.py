@@ -17,12 +17,35 @@ Tables::
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..dsl.errors import SnarcError
+
 SCHEMA_VERSION = 1
+TABLES = ("meta", "genomes", "populations", "generations", "trained")
+# A genome's id: the first 16 hex digits of the SHA-256 of its canonical text. Ids read
+# back from a store become file names, so every one is checked (a crafted store could
+# otherwise write outside the run directory).
+HASH = re.compile(r"[0-9a-f]{16}")
+
+
+class StoreError(SnarcError):
+    """A run store that cannot be used as it is: damaged, locked, or not a store."""
+
+    kind = "store error"
+
+
+def check_hash(h) -> str:
+    if not isinstance(h, str) or not HASH.fullmatch(h):
+        raise StoreError(
+            f"the run store holds a genome id {h!r} that is not 16 hex digits",
+            hint="the store is damaged or was not written by snarc; it is not used",
+        )
+    return h
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -71,7 +94,7 @@ class Record:
     hash: str
     text: str
     tree: str
-    status: str  # "ok" | "failed"
+    status: str  # "ok" | "failed" (the genome) | "infra" (a worker died, a timeout)
     measures: dict
     error: str | None
     wall: float
@@ -89,10 +112,46 @@ class Store:
 
     def __init__(self, path: Path):
         self.path = Path(path)
-        self.db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.executescript(_SCHEMA)
+        existed = self.path.exists()
+        if self.path.is_symlink():
+            raise StoreError(f"{self.path} is a symbolic link: snarc opens only a real store")
+        try:
+            self.db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+        except sqlite3.Error as err:
+            raise StoreError(f"{self.path}: cannot open the run store ({err})") from None
+        try:
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            if existed and self._tables():
+                self._check_schema()
+            else:
+                self.db.executescript(_SCHEMA)
+                self.db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        except sqlite3.Error as err:
+            self.db.close()
+            raise StoreError(f"{self.path}: {explain(err)}") from None
+        except StoreError:
+            self.db.close()
+            raise
+
+    def _tables(self) -> set[str]:
+        rows = self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        return {r[0] for r in rows}
+
+    def _check_schema(self) -> None:
+        """A store that exists is used as it is, never repaired: a missing table means
+        damage, and re-creating it would rewrite the run's results."""
+        missing = [t for t in TABLES if t not in self._tables()]
+        if missing:
+            raise StoreError(
+                f"{self.path}: the run store is damaged: table {', '.join(missing)} is missing",
+                hint="snarc does not repair a store; restore it from a copy or start a new run",
+            )
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        if version not in (0, SCHEMA_VERSION):  # 0: stores written before the version
+            raise StoreError(
+                f"{self.path}: store format {version}, this snarc reads {SCHEMA_VERSION}"
+            )
 
     @classmethod
     def open(cls, run_dir: Path) -> Store:
@@ -119,11 +178,16 @@ class Store:
 
     # ------------------------------------------------------------ genomes
     def add(self, rec: Record) -> None:
-        """Insert one evaluated genome and commit it (a no-op if it is already stored)."""
+        """Insert one evaluated genome and commit it. A genome already stored is kept,
+        unless its evaluation failed for reasons outside it (status ``infra``): then the
+        new result replaces it."""
         with self.db:
             self.db.execute("BEGIN")
             self.db.execute(
-                "INSERT OR IGNORE INTO genomes VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO genomes VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(hash) DO UPDATE "
+                "SET status = excluded.status, measures = excluded.measures, "
+                "error = excluded.error, wall = excluded.wall, "
+                "evaluated_at = excluded.evaluated_at WHERE genomes.status = 'infra'",
                 (
                     rec.hash,
                     rec.text,
@@ -142,7 +206,7 @@ class Store:
     def _record(self, row) -> Record:
         h, text, tree, status, measures, error, wall, gen, parents, op = row
         return Record(
-            h,
+            check_hash(h),
             text,
             tree,
             status,
@@ -150,7 +214,7 @@ class Store:
             error,
             wall,
             gen,
-            tuple(json.loads(parents)),
+            tuple(check_hash(p) for p in json.loads(parents)),
             op,
         )
 
@@ -202,7 +266,7 @@ class Store:
 
     def population(self, generation: int) -> list[str]:
         return [
-            r[0]
+            check_hash(r[0])
             for r in self.db.execute(
                 "SELECT hash FROM populations WHERE generation = ? ORDER BY idx", (generation,)
             )
@@ -229,8 +293,22 @@ class Store:
     def trained(self) -> dict[str, dict]:
         cols = ("accuracy", "epochs", "spikes", "params", "out")
         return {
-            r[0]: dict(zip(cols, r[1:6]))
+            check_hash(r[0]): dict(zip(cols, r[1:6]))
             for r in self.db.execute(
                 "SELECT hash, accuracy, epochs, spikes, params, out FROM trained"
             )
         }
+
+
+def explain(err: sqlite3.Error) -> str:
+    """An SQLite error in words a user can act on."""
+    text = str(err)
+    if "locked" in text or "busy" in text:
+        return f"the run store is locked by another process ({text})"
+    if "readonly" in text or "read-only" in text:
+        return f"the run store cannot be written ({text}): is the directory read-only?"
+    if "disk is full" in text or "full" in text:
+        return f"the disk is full ({text}): nothing was lost, free space and resume"
+    if "malformed" in text or "not a database" in text or "no such table" in text:
+        return f"the run store is damaged ({text}): restore it from a copy or start a new run"
+    return f"the run store failed: {text}"

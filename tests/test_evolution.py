@@ -184,7 +184,7 @@ def test_failed_and_timed_out_evaluations_are_marked_and_the_run_goes_on(env, ro
         results = dict(ex.map([slow, bad]))
     finally:
         ex.close()
-    assert results[0]["status"] == "failed" and "timeout" in results[0]["error"]
+    assert results[0]["status"] == "infra" and "timeout" in results[0]["error"]
     assert results[1]["status"] == "failed" and "linear" in results[1]["error"]
     direct = evaluate(bad)
     assert direct["status"] == "failed"
