@@ -65,8 +65,7 @@ def real_directory(path: str | Path) -> Path:
     path = Path(path)
     if path.is_symlink():
         raise FileSafetyError(
-            f"{path} is a symbolic link: snarc writes and deletes results only in real "
-            "directories",
+            f"{path} is a symbolic link: snarc writes and deletes results only in real directories",
             hint="remove the link; snarc recreates the directory",
         )
     path.mkdir(parents=True, exist_ok=True)

@@ -34,6 +34,7 @@ def check_data(data: str) -> None:
 
     open_dataset(data, train=True)
 
+
 # measure -> direction; spike_aware is derived from rdm_target and spikes
 DIRECTIONS = {
     "rdm": "max",
@@ -425,7 +426,6 @@ class Evolution:
             return self._run()
 
     def _run(self) -> dict:
-        from .evaluate import make_executor
 
         cfg = self.cfg
         last = self.store.last_generation()

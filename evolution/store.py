@@ -47,6 +47,7 @@ def check_hash(h) -> str:
         )
     return h
 
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS genomes (
