@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from ..dsl.errors import SnarcError
+from . import args as A
 
 
 def _overrides(items: list[str] | None) -> dict[str, str]:
@@ -144,29 +145,39 @@ def add_parsers(sub, limits) -> None:
         default="ndigits",
         help="ndigits, or NAME:PATH (nmnist, dvsgesture, cifar10dvs, cifar10)",
     )
-    sp.add_argument("--population", type=int, default=20)
-    sp.add_argument("--generations", type=int, default=5)
-    sp.add_argument("--seed", type=int, default=0)
-    sp.add_argument("--batch", type=int, default=50, help="scoring batch, balanced over classes")
+    sp.add_argument("--population", type=A.positive_int, default=20)
+    sp.add_argument("--generations", type=A.non_negative_int, default=5)
+    sp.add_argument("--seed", type=A.seed, default=0)
     sp.add_argument(
-        "--limit", type=int, default=200, help="N-Digits subset the batch is drawn from"
+        "--batch", type=A.positive_int, default=50, help="scoring batch, balanced over classes"
+    )
+    sp.add_argument(
+        "--limit", type=A.positive_int, default=200, help="N-Digits subset the batch is drawn from"
     )
     sp.add_argument("--layers", default="populations", choices=("populations", "cells"))
     sp.add_argument("--rates", default="micro=1,meso=1,macro=0.5", help="mutation weight per scale")
-    sp.add_argument("--crossover", type=float, default=0.9, help="crossover probability (NSGA-II)")
     sp.add_argument(
-        "--mutation", type=float, default=1.0, help="mutation probability after crossover"
+        "--crossover", type=A.probability, default=0.9, help="crossover probability (NSGA-II)"
     )
-    sp.add_argument("--top-k", type=int, default=None, help="scalar: genomes kept per round")
-    sp.add_argument("--retries", type=int, default=20, help="draws per child before giving up")
+    sp.add_argument(
+        "--mutation", type=A.probability, default=1.0, help="mutation probability after crossover"
+    )
+    sp.add_argument(
+        "--top-k", type=A.positive_int, default=None, help="scalar: genomes kept per round"
+    )
+    sp.add_argument(
+        "--retries", type=A.positive_int, default=20, help="draws per child before giving up"
+    )
     sp.add_argument(
         "--override", action="append", metavar="RULE=TEXT", help="replace a rule of the space"
     )
     sp.add_argument(
         "--executor", choices=("serial", "process", "ray"), default=None, help="default: process"
     )
-    sp.add_argument("--workers", type=int, default=None, help="default: one per core")
-    sp.add_argument("--timeout", type=float, default=600.0, help="seconds per evaluation")
+    sp.add_argument("--workers", type=A.positive_int, default=None, help="default: one per core")
+    sp.add_argument(
+        "--timeout", type=A.positive_float, default=600.0, help="seconds per evaluation"
+    )
     sp.add_argument("--address", default=None, help="Ray cluster address")
     sp.add_argument("--out", help="run directory")
     sp.add_argument("--resume", metavar="DIR", help="continue a run")

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ..dsl import DEFAULT_MAX_PARAMS, SnarcError, elaborate, format_source, summary
 from ..fileio import atomic_write
+from . import args as A
 
 
 def _print_error(err: SnarcError) -> None:
@@ -40,6 +41,22 @@ def _network(args, what: str):
 # ---------------------------------------------------------------- check
 
 
+def _warn_memory(file: str, graph) -> None:
+    """A warning with the estimate when one sample's forward pass is over the ceiling
+    (compile, score and train refuse such a network)."""
+    from ..dsl.memory import default_ceiling, estimate, fmt_bytes
+
+    est, ceiling = estimate(graph, batch=1), default_ceiling()
+    if est.total > ceiling:
+        span = graph.graph.get("span")
+        where = f"{file}:{span.line}:{span.column}" if span is not None else file
+        print(
+            f"{where}: warning: {est.describe()}, over the memory ceiling of "
+            f"{fmt_bytes(ceiling)}: compile, score and train will refuse it",
+            file=sys.stderr,
+        )
+
+
 def cmd_check(args) -> int:
     status = 0
     for file in args.files:
@@ -54,6 +71,7 @@ def cmd_check(args) -> int:
                 print(f"{file}: ok (library)")
             continue
         _warn(graph)
+        _warn_memory(file, graph)
         if not args.quiet:
             g = graph.graph
             print(
@@ -186,8 +204,10 @@ def cmd_compile(args) -> int:
     from rich.table import Table
 
     from ..compiler import compile as compile_network
+    from ..dsl.memory import check_memory
 
     device = _device(args.device)
+    check_memory(graph, batch=args.batch)
     net = compile_network(graph).to(device)
     table = Table(title=f"compiled {graph.graph['name']} ({args.file})")
     for col, justify in (
@@ -260,12 +280,25 @@ def load_weights(net, path: str) -> None:
 
     try:
         data = torch.load(path, map_location="cpu", weights_only=True)
-    except (OSError, RuntimeError, ValueError) as err:
-        raise SnarcError(f"cannot read the checkpoint {path}: {err}") from None
+    except OSError as err:
+        raise SnarcError(f"cannot read the checkpoint {path}: {err.strerror or err}") from None
+    except Exception as err:  # torch raises many kinds for a file that is not a checkpoint
+        first = (str(err).strip().splitlines() or [type(err).__name__])[0]
+        raise SnarcError(
+            f"{path} is not a checkpoint torch can load safely: {first}",
+            hint="--weights takes a state dict saved by torch.save or snarc train; "
+            "snarc loads it with weights_only=True and never unpickles code",
+        ) from None
     state = data.get("model", data) if isinstance(data, dict) else None
-    if not isinstance(state, dict):
-        raise SnarcError(f"{path} holds no state dict")
-    missing, unexpected = net.load_state_dict(state, strict=False)
+    if not isinstance(state, dict) or not all(
+        isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in state.items()
+    ):
+        raise SnarcError(f"{path} holds no state dict (names to tensors)")
+    try:
+        missing, unexpected = net.load_state_dict(state, strict=False)
+    except RuntimeError as err:  # shapes that do not fit
+        first = (str(err).strip().splitlines() or ["size mismatch"])[-1].strip()
+        raise SnarcError(f"the checkpoint {path} does not match the program: {first}") from None
     if missing or unexpected:
         raise SnarcError(
             f"the checkpoint {path} does not match the program: "
@@ -410,6 +443,9 @@ def cmd_score(args) -> int:
             file=sys.stderr,
         )
         return 1
+    from ..dsl.memory import check_memory
+
+    check_memory(graph, batch=args.batch)  # before any tensor is allocated
     torch.manual_seed(args.seed)
     net = compile_network(graph)
     try:
@@ -450,16 +486,31 @@ def build_parser() -> argparse.ArgumentParser:
         description="A language and toolchain for spiking neural network architectures.",
     )
     p.add_argument("--version", action="version", version=f"snarc {__version__}")
+    p.add_argument(
+        "--lib-dir",
+        action="append",
+        metavar="DIR",
+        help="a directory imports may read besides the program's own (repeatable; "
+        "also $SNARC_PATH)",
+    )
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
     def limits(sp):
         sp.add_argument(
             "--max-params",
-            type=int,
+            type=A.positive_int,
             default=DEFAULT_MAX_PARAMS,
             metavar="N",
             help=f"refuse networks with more parameters (default {DEFAULT_MAX_PARAMS:,})",
+        )
+        sp.add_argument(
+            "--max-memory",
+            type=A.size,
+            default=None,
+            metavar="SIZE",
+            help="refuse networks estimated to need more memory, e.g. 8G "
+            "(default $SNARC_MAX_MEMORY, else 80%% of physical memory)",
         )
 
     sp = sub.add_parser("check", help="check programs: syntax, names, shapes, cycles, ranges")
@@ -498,12 +549,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sp.add_argument(
         "--seed",
-        type=int,
+        type=A.seed,
         default=0,
         help="seed of the initial weights when no checkpoint is given",
     )
     sp.add_argument(
-        "--dt", type=float, default=None, help="step length to write (time constants scale with it)"
+        "--dt",
+        type=A.positive_float,
+        default=None,
+        help="step length to write (time constants scale with it)",
     )
     limits(sp)
     sp.set_defaults(func=cmd_export)
@@ -521,13 +575,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sp.add_argument(
         "--dt",
-        type=float,
+        type=A.positive_float,
         default=None,
         help="the graph's step length (default: its metadata, else 1)",
     )
     sp.add_argument(
         "--steps",
-        type=int,
+        type=A.positive_int,
         default=None,
         help="time steps of the program (default: metadata, else 8)",
     )
@@ -548,12 +602,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="ndigits, or NAME:PATH with NAME nmnist, dvsgesture, cifar10dvs, cifar10",
     )
     sp.add_argument(
-        "--batch", type=int, default=50, help="samples, balanced over the 10 classes (default 50)"
+        "--batch",
+        type=A.positive_int,
+        default=50,
+        help="samples, balanced over the 10 classes (default 50)",
     )
     sp.add_argument("--layers", default="populations", choices=("populations", "cells"))
-    sp.add_argument("--seed", type=int, default=0)
+    sp.add_argument("--seed", type=A.seed, default=0)
     sp.add_argument(
-        "--limit", type=int, default=None, help="use a class-balanced subset of N-Digits"
+        "--limit", type=A.positive_int, default=None, help="use a class-balanced subset of N-Digits"
     )
     sp.add_argument("--json", action="store_true")
     limits(sp)
@@ -566,10 +623,15 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--stats", action="store_true", help="events per sample and ON/OFF balance")
     sp.add_argument("--json", action="store_true")
     sp.add_argument("--preview", metavar="OUT.png", help="draw one sample per class as frames")
-    sp.add_argument("--steps", type=int, default=8, help="time bins per sample (default 8)")
-    sp.add_argument("--seed", type=int, default=0)
     sp.add_argument(
-        "--limit", type=int, default=None, help="a class-balanced subset of this many digits"
+        "--steps", type=A.positive_int, default=8, help="time bins per sample (default 8)"
+    )
+    sp.add_argument("--seed", type=A.seed, default=0)
+    sp.add_argument(
+        "--limit",
+        type=A.positive_int,
+        default=None,
+        help="a class-balanced subset of this many digits",
     )
     sp.set_defaults(func=cmd_data)
 
@@ -577,7 +639,9 @@ def build_parser() -> argparse.ArgumentParser:
         "compile", help="compile to a torch module: per-node table and a smoke test"
     )
     sp.add_argument("file", metavar="FILE")
-    sp.add_argument("--batch", type=int, default=2, help="batch size of the smoke test (default 2)")
+    sp.add_argument(
+        "--batch", type=A.positive_int, default=2, help="batch size of the smoke test (default 2)"
+    )
     sp.add_argument("--device", choices=("auto", "cpu", "cuda"), default="cpu")
     limits(sp)
     sp.set_defaults(func=cmd_compile)
@@ -589,6 +653,24 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _environment(args) -> None:
+    """Settings that processes started later (evaluation workers) must see too."""
+    import os
+
+    from ..dsl.loader import PATH_VARIABLE
+    from ..dsl.memory import ENV as MEMORY_VARIABLE
+
+    if getattr(args, "lib_dir", None):
+        dirs = [str(Path(d).resolve()) for d in args.lib_dir]
+        for d in dirs:
+            if not Path(d).is_dir():
+                raise SnarcError(f"--lib-dir {d}: no such directory")
+        old = os.environ.get(PATH_VARIABLE)
+        os.environ[PATH_VARIABLE] = os.pathsep.join(dirs + ([old] if old else []))
+    if getattr(args, "max_memory", None):
+        os.environ[MEMORY_VARIABLE] = str(args.max_memory)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -596,6 +678,7 @@ def main(argv: list[str] | None = None) -> int:
 
     tune_allocator()  # freed tensor memory stays in the process (see snarc/allocator.py)
     try:
+        _environment(args)
         return args.func(args)
     except SnarcError as err:
         _print_error(err)
@@ -605,6 +688,11 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except Exception as err:  # never a traceback: say what failed in words
+        from .failures import describe
+
+        print(describe(err), file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

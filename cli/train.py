@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from ..dsl.errors import SnarcError
+from . import args as A
 
 
 def _interrupt(signum, frame):
@@ -63,6 +64,8 @@ def cmd_train(args) -> int:
     if args.resume:
         out = Path(args.resume)
         ck = read_checkpoint(out / "checkpoint.pt") if (out / "checkpoint.pt").exists() else None
+        if ck is not None and not isinstance(ck.get("config"), dict):
+            raise TrainError(f"{out / 'checkpoint.pt'}: its config is not a table of settings")
         if ck is None:
             raise TrainError(f"{out}: no checkpoint.pt to resume from")
         cfg = TrainConfig(
@@ -137,14 +140,20 @@ def add_parsers(sub, limits) -> None:
         help="ndigits, or NAME:PATH (nmnist, dvsgesture, cifar10dvs, cifar10)",
     )
     sp.add_argument(
-        "--epochs", type=int, default=None, help="default 5 (on --resume: as the run said)"
+        "--epochs",
+        type=A.positive_int,
+        default=None,
+        help="default 5 (on --resume: as the run said)",
     )
-    sp.add_argument("--batch", type=int, default=32)
-    sp.add_argument("--lr", type=float, default=2e-3)
+    sp.add_argument("--batch", type=A.positive_int, default=32)
+    sp.add_argument("--lr", type=A.positive_float, default=2e-3)
     sp.add_argument("--optimizer", choices=("adamw", "sgd"), default="adamw")
-    sp.add_argument("--weight-decay", type=float, default=0.0)
+    sp.add_argument("--weight-decay", type=A.non_negative_float, default=0.0)
     sp.add_argument(
-        "--warmup", type=float, default=0.5, help="epochs of linear warm-up before cosine decay"
+        "--warmup",
+        type=A.non_negative_float,
+        default=0.5,
+        help="epochs of linear warm-up before cosine decay",
     )
     sp.add_argument(
         "--loss",
@@ -152,17 +161,24 @@ def add_parsers(sub, limits) -> None:
         default="ce",
         help="count_mse: AutoSNN's MSE on spike-count frequency",
     )
-    sp.add_argument("--label-smoothing", type=float, default=0.0)
-    sp.add_argument("--clip", type=float, default=1.0, help="gradient-norm clip (0: none)")
+    sp.add_argument("--label-smoothing", type=A.fraction_below_one, default=0.0)
+    sp.add_argument(
+        "--clip", type=A.non_negative_float, default=1.0, help="gradient-norm clip (0: none)"
+    )
     sp.add_argument("--no-amp", action="store_true", help="no mixed precision on CUDA")
-    sp.add_argument("--seed", type=int, default=0)
-    sp.add_argument("--limit", type=int, default=None, help="a class-balanced subset of N-Digits")
+    sp.add_argument("--seed", type=A.seed, default=0)
+    sp.add_argument(
+        "--limit", type=A.positive_int, default=None, help="a class-balanced subset of N-Digits"
+    )
     sp.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     sp.add_argument("--out", help="training directory (default out/train/NAME)")
     sp.add_argument("--resume", metavar="DIR", help="continue a training directory")
     sp.add_argument("--from-run", metavar="DIR", help="train a genome of an evolution run's front")
     sp.add_argument(
-        "--rank", type=int, default=1, help="with --from-run: which genome of the front (1 = best)"
+        "--rank",
+        type=A.positive_int,
+        default=1,
+        help="with --from-run: which genome of the front (1 = best)",
     )
     sp.add_argument("--json", action="store_true")
     sp.add_argument("--quiet", action="store_true")

@@ -8,6 +8,7 @@ tables (``OP_BUILDERS``, ``NEURON_BUILDERS``) that a caller can extend or overri
 from __future__ import annotations
 
 from ..dsl import DEFAULT_MAX_PARAMS, elaborate
+from ..dsl.memory import check_memory
 from .network import CompiledNetwork, SnarcCompileError, Stats
 from .neurons import NEURON_BUILDERS, NeuronModule
 from .ops import GENETIC_BUILDERS, OP_BUILDERS, EdgeModule
@@ -21,6 +22,7 @@ def compile(  # noqa: A001 - the public name the docs promise: snarc.compile
     max_params: int = DEFAULT_MAX_PARAMS,
     fused_neurons: bool = True,
     channels_last: bool = True,
+    max_memory: int | None = None,
 ) -> CompiledNetwork:
     """Compile a snarc network (a path, program text, parsed Module or elaborated IR).
 
@@ -37,6 +39,10 @@ def compile(  # noqa: A001 - the public name the docs promise: snarc.compile
     ``channels_last`` (default on) lays image-shaped tensors out NHWC, which oneDNN's
     CPU convolutions and batch-norm run faster (see
     :meth:`CompiledNetwork.use_channels_last`).
+
+    ``max_memory`` (bytes; default :func:`snarc.dsl.memory.default_ceiling`): a network
+    whose parameters and one sample's activations are estimated above it is refused
+    with :class:`~snarc.dsl.SnarcResourceError` before anything is allocated.
     """
     import networkx as nx
 
@@ -45,6 +51,8 @@ def compile(  # noqa: A001 - the public name the docs promise: snarc.compile
     )
     if graph is None:
         raise SnarcCompileError("a library file has no network to compile")
+    # refused before any tensor exists: parameters and one sample's activations
+    check_memory(graph, batch=1, ceiling=max_memory)
     net = CompiledNetwork(
         graph,
         {**OP_BUILDERS, **(builders or {})},

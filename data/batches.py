@@ -69,10 +69,16 @@ def class_balanced_batch(
     import torch
 
     ds, static = open_for(net, data, True, seed, limit, progress)
+    if len(ds) == 0:
+        raise SnarcError(f"{data}: the training split holds no samples to score on")
     labels = ds.labels
     per = max(2, batch // 10)  # pairs within a class are needed by the label-target RDM
     picks = np.concatenate([np.flatnonzero(labels == c)[:per] for c in np.unique(labels)])
     if static:
-        return torch.stack([ds[int(i)][0] for i in picks]), labels[picks]
-    frames = torch.stack([torch.from_numpy(ds.frames(int(i))) for i in picks], 1)  # [T, B, 2, H, W]
-    return fit_frames(frames, *net.input_shape[1:]), labels[picks]
+        x = torch.stack([ds[int(i)][0] for i in picks])
+    else:
+        frames = torch.stack([torch.from_numpy(ds.frames(int(i))) for i in picks], 1)
+        x = fit_frames(frames, *net.input_shape[1:])  # [T, B, 2, H, W]
+    if not torch.isfinite(x).all():
+        raise SnarcError(f"{data}: the scoring batch holds NaN or infinite values")
+    return x, labels[picks]

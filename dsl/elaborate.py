@@ -1301,7 +1301,9 @@ def elaborate_module(
         if not nets:
             check_library(module, elab)
             return None
-        return elab.network(nets[0], module.path)
+        graph = elab.network(nets[0], module.path)
+        graph.graph["sources"] = loader.sources  # for excerpts of errors found later
+        return graph
     except SnarcError as err:
         raise err.with_sources(loader.sources) from None
     except RecursionError:

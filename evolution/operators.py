@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -41,9 +42,14 @@ class Rates:
                 raise ValueError(
                     f"bad mutation rate '{part}': write SCALE=RATE with SCALE one of {', '.join(SCALES)}"
                 )
-            values[key] = float(val)
-            if values[key] < 0:
-                raise ValueError(f"mutation rate '{part}' is negative")
+            try:
+                values[key] = float(val)
+            except ValueError:
+                raise ValueError(f"mutation rate '{part}': '{val}' is not a number") from None
+            if not math.isfinite(values[key]) or values[key] < 0:
+                raise ValueError(f"mutation rate '{part}' must be a finite number >= 0")
+        if values and not any(values.get(s, getattr(cls, s)) > 0 for s in SCALES):
+            raise ValueError("at least one mutation rate must be above 0")
         return cls(**values)
 
 

@@ -20,19 +20,16 @@ import io
 import json
 import math
 import os
-import pickle
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from ..dsl.errors import SnarcError
-from ..fileio import atomic_write
+from ..fileio import DirectoryLock, atomic_write
+from .checkpoint import read_checkpoint, write_checkpoint
+from .errors import CheckpointError as CheckpointError
+from .errors import TrainError
 
 CHECKPOINT = "checkpoint.pt"
-
-
-class TrainError(SnarcError):
-    kind = "training error"
 
 
 @dataclass
@@ -90,15 +87,21 @@ def load_tensors(
     from ..data.batches import fit_frames, open_for
 
     ds, static = open_for(net, data, train, seed, limit, progress)
+    split = "training" if train else "test"
+    if len(ds) == 0:
+        raise TrainError(f"{data}: the {split} split holds no samples")
     if static:
         xs, ys = zip(*(ds[i] for i in range(len(ds))))
-        return torch.stack(xs), torch.as_tensor(np.asarray(ys), dtype=torch.long)
-    frames = torch.stack(
-        [torch.from_numpy(ds.frames(i)) for i in range(len(ds))]
-    )  # [N, T, 2, h, w]
-    return fit_frames(frames, *net.input_shape[1:]), torch.as_tensor(
-        np.asarray(ds.labels), dtype=torch.long
-    )
+        X, y = torch.stack(xs), torch.as_tensor(np.asarray(ys), dtype=torch.long)
+    else:
+        frames = torch.stack(
+            [torch.from_numpy(ds.frames(i)) for i in range(len(ds))]
+        )  # [N, T, 2, h, w]
+        X = fit_frames(frames, *net.input_shape[1:])
+        y = torch.as_tensor(np.asarray(ds.labels), dtype=torch.long)
+    if X.is_floating_point() and not torch.isfinite(X).all():
+        raise TrainError(f"{data}: the {split} split holds NaN or infinite values")
+    return X, y
 
 
 def _dist():
@@ -164,24 +167,6 @@ def evaluate(net, X, y, batch: int, device, amp: bool = False) -> dict:
     }
 
 
-def _write_checkpoint(path: Path, payload: dict) -> None:
-    import torch
-
-    buf = io.BytesIO()
-    torch.save(payload, buf)
-    atomic_write(path, buf.getvalue())
-
-
-def read_checkpoint(path: Path) -> dict:
-    import torch
-
-    try:
-        return torch.load(path, map_location="cpu", weights_only=True)
-    except (OSError, RuntimeError, ValueError, EOFError, pickle.UnpicklingError) as err:
-        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise TrainError(f"cannot read the checkpoint {path}: {first}") from None
-
-
 def train(
     text: str,
     cfg: TrainConfig,
@@ -191,13 +176,42 @@ def train(
     log=print,
     name: str = "program",
 ) -> dict:
-    """Train the network of ``text``; returns the final metrics (also in ``out``)."""
+    """Train the network of ``text``; returns the final metrics (also in ``out``).
+
+    The training directory is locked while this runs (a second process on it gets a
+    clear error); a network estimated over the memory ceiling is refused before
+    anything is allocated; a non-finite loss stops training with an error, the last
+    good checkpoint kept."""
+    cfg.validate()
+    out = Path(out)
+    rank, _world = _dist()
+    if rank != 0:
+        return _train(text, cfg, out, resume, progress, log, name)
+    out.mkdir(parents=True, exist_ok=True)
+    with DirectoryLock(out, "training"):
+        return _train(text, cfg, out, resume, progress, log, name)
+
+
+def _memory_ceiling(device) -> int | None:
+    """The host's ceiling; on CUDA the smaller of it and 90 % of the device's memory."""
+    import torch
+
+    from ..dsl.memory import default_ceiling
+
+    ceiling = default_ceiling()
+    if device.type == "cuda":
+        total = torch.cuda.get_device_properties(device).total_memory
+        ceiling = min(ceiling, int(0.9 * total))
+    return ceiling
+
+
+def _train(text, cfg, out, resume, progress, log, name) -> dict:
     import torch
 
     from ..compiler import compile as compile_net
+    from ..dsl import elaborate
+    from ..dsl.memory import check_memory
 
-    cfg.validate()
-    out = Path(out)
     rank, world = _dist()
     device = _device(cfg.device)
     if world > 1 and device.type == "cuda":
@@ -224,8 +238,19 @@ def train(
         if mine != theirs:
             diff = sorted(k for k in mine if mine[k] != theirs.get(k))
             raise TrainError(f"{ckpt_path} was trained with other settings ({', '.join(diff)})")
+    graph = elaborate(text)
+    check_memory(
+        graph,
+        batch=max(cfg.batch, 64),  # the evaluation batch, if larger, runs without gradients
+        training=False,
+        ceiling=_memory_ceiling(device),
+        where=f"{device}",
+    )
+    check_memory(
+        graph, batch=cfg.batch, training=True, ceiling=_memory_ceiling(device), where=f"{device}"
+    )
     torch.manual_seed(cfg.seed)
-    net = compile_net(text).to(device)
+    net = compile_net(graph).to(device)
     if ckpt is not None:
         try:
             net.load_state_dict(ckpt["model"])
@@ -300,6 +325,12 @@ def train(
             with torch.autocast(device.type, enabled=use_amp):
                 outp, stats = model(xb, return_stats=True)
                 loss = loss_fn(outp.float(), yb)
+            if not torch.isfinite(loss):
+                raise TrainError(
+                    f"epoch {epoch + 1}, step {s + 1}: the loss is {float(loss)}: training "
+                    f"diverged; {out / CHECKPOINT} still holds the last finished epoch",
+                    hint="lower --lr, keep --clip on, or check the data for NaN/inf values",
+                )
             opt.zero_grad(set_to_none=True)
             scaler.scale(loss).backward()
             if cfg.clip:
@@ -343,7 +374,7 @@ def train(
             }
             if use_amp:
                 payload["scaler"] = scaler.state_dict()
-            _write_checkpoint(ckpt_path, payload)
+            write_checkpoint(ckpt_path, payload)
             _write_metrics(out, history, name, params)
             log(
                 f"epoch {epoch + 1}/{cfg.epochs}: loss {row['train_loss']:.3f}  train {row['train_accuracy']:.3f}  "

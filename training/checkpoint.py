@@ -1,0 +1,107 @@
+"""Checkpoints that are written atomically and verified when read.
+
+Each ``checkpoint.pt`` (``torch.save`` of plain tensors, numbers and strings, read back
+with ``weights_only=True`` so that nothing in it can run code) has a checksum beside
+it: ``checkpoint.pt.sha256``, the SHA-256 of the file's bytes. A checkpoint whose bytes
+do not match (a flipped bit, a truncated copy, an edit) is refused instead of training
+on from damaged weights.
+
+Writing is ordered so that a crash at any point leaves a pair that verifies: the
+checksum file first lists the new digest *and* the old one, then the checkpoint is
+replaced, then the checksum file is rewritten with the new digest alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import pickle
+from pathlib import Path
+
+from ..fileio import atomic_write
+from .errors import CheckpointError
+
+SUFFIX = ".sha256"
+REQUIRED = ("model", "optimizer", "epoch", "program_hash", "config", "history")
+
+
+def checksum_path(path: Path) -> Path:
+    return path.with_name(path.name + SUFFIX)
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _accepted(path: Path) -> list[str] | None:
+    side = checksum_path(path)
+    try:
+        text = side.read_text(encoding="ascii")
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as err:
+        raise CheckpointError(f"cannot read the checksum {side}: {err}") from None
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def write_checkpoint(path: Path, payload: dict) -> None:
+    import torch
+
+    path = Path(path)
+    buf = io.BytesIO()
+    torch.save(payload, buf)
+    data = buf.getvalue()
+    new = _digest(data)
+    old = _accepted(path) if path.exists() else None
+    side = checksum_path(path)
+    atomic_write(side, "\n".join([new, *(old or [])]) + "\n")
+    atomic_write(path, data)
+    atomic_write(side, new + "\n")
+
+
+def verify(path: Path, required: bool = True) -> bytes:
+    """The checkpoint's bytes after checking them against the checksum beside it.
+
+    Without a checksum file: :class:`CheckpointError` when ``required`` (snarc always
+    writes one), else the bytes unchecked (a state dict from elsewhere)."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise CheckpointError(f"cannot read the checkpoint {path}: {err.strerror or err}") from None
+    accepted = _accepted(path)
+    if accepted is None:
+        if required:
+            raise CheckpointError(
+                f"{path} has no checksum beside it ({checksum_path(path).name})",
+                hint="snarc writes one with every checkpoint; without it the file cannot be "
+                "trusted to be the one snarc wrote",
+            )
+        return data
+    if _digest(data) not in accepted:
+        raise CheckpointError(
+            f"{path} is damaged: its SHA-256 does not match {checksum_path(path).name}",
+            hint="the file changed after snarc wrote it (a bad disk or copy, an edit); "
+            "train again from an intact copy or from the start",
+        )
+    return data
+
+
+def read_checkpoint(path: Path, required_keys=REQUIRED) -> dict:
+    """A verified training checkpoint, loaded with ``weights_only=True``."""
+    import torch
+
+    data = verify(path, required=True)
+    try:
+        ck = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
+    except (RuntimeError, ValueError, EOFError, pickle.UnpicklingError) as err:
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise CheckpointError(f"cannot read the checkpoint {path}: {first}") from None
+    if not isinstance(ck, dict):
+        raise CheckpointError(f"{path} is not a snarc training checkpoint")
+    missing = [k for k in required_keys if k not in ck]
+    if missing:
+        raise CheckpointError(
+            f"{path} lacks {', '.join(missing)}: it is not a snarc training checkpoint"
+        )
+    return ck
