@@ -18,6 +18,21 @@ class FileSafetyError(SnarcError):
     kind = "file error"
 
 
+def read_text(path: str | Path, what: str = "file") -> str:
+    """The UTF-8 text of ``path``; a :class:`~snarc.dsl.SnarcError` naming the file when it
+    cannot be read or is not UTF-8 (never a traceback, never the bytes themselves)."""
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SnarcError(f"{path}: no such {what}") from None
+    except OSError as err:
+        raise SnarcError(f"cannot read {what} {path}: {err.strerror or err}") from None
+    except UnicodeDecodeError as err:
+        raise SnarcError(
+            f"{path}: the {what} is not UTF-8 text ({err.reason} at byte {err.start})"
+        ) from None
+
+
 def atomic_write(path: str | Path, data: str | bytes, *, follow_links: bool = False) -> Path:
     """Write ``data`` to ``path`` through a temporary file and a rename.
 

@@ -283,7 +283,7 @@ def load_weights(net, path: str) -> None:
     except OSError as err:
         raise SnarcError(f"cannot read the checkpoint {path}: {err.strerror or err}") from None
     except Exception as err:  # torch raises many kinds for a file that is not a checkpoint
-        first = (str(err).strip().splitlines() or [type(err).__name__])[0]
+        first = (str(err).strip().splitlines() or [type(err).__name__])[0].split(". ")[0]
         raise SnarcError(
             f"{path} is not a checkpoint torch can load safely: {first}",
             hint="--weights takes a state dict saved by torch.save or snarc train; "
@@ -358,7 +358,16 @@ def cmd_import(args) -> int:
         return 1
     out = Path(args.output)
     name = re_ident(out.stem)
-    text, state = from_nir(graph, dt=args.dt, source=args.source, steps=args.steps, name=name)
+    try:
+        text, state = from_nir(graph, dt=args.dt, source=args.source, steps=args.steps, name=name)
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError, RuntimeError) as err:
+        first = (str(err).strip().splitlines() or [""])[0]
+        print(
+            f"{args.file}: error: the NIR graph is malformed or uses a form snarc does not "
+            f"read ({type(err).__name__}: {first})",
+            file=sys.stderr,
+        )
+        return 1
     atomic_write(out, text)
     weights = out.with_suffix(".pt")
     import io

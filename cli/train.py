@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from ..dsl.errors import SnarcError
+from ..fileio import read_text
 from . import args as A
 
 
@@ -47,15 +48,12 @@ def cmd_train(args) -> int:
         out = Path(args.resume)
         if not (out / "program.snarc").exists():
             raise TrainError(f"{out}: not a training directory (no program.snarc)")
-        text, name = (out / "program.snarc").read_text(encoding="utf-8"), str(out / "program.snarc")
+        text, name = read_text(out / "program.snarc", "program"), str(out / "program.snarc")
     else:
         if not args.file:
             raise SnarcError("give FILE, --from-run DIR or --resume DIR")
         path = Path(args.file)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as err:
-            raise SnarcError(f"cannot read {path}: {err.strerror or err}") from None
+        text = read_text(path, "program")
         from ..dsl import elaborate, parse
 
         elaborate(parse(text, str(path)))  # errors with file, line and column before any torch work

@@ -34,8 +34,17 @@ class UnsafePickle(pickle.UnpicklingError):
     """The file asked for a callable that a CIFAR-10 batch never holds."""
 
 
+def _latin1_bytes(text: str, encoding: str = "latin1") -> bytes:
+    """``_codecs.encode`` as Python 3 pickles bytes (protocol 2), latin-1 only."""
+    if encoding not in ("latin1", "latin-1") or not isinstance(text, str):
+        raise UnsafePickle(f"refused _codecs.encode(..., {encoding!r})")
+    return text.encode("latin1")
+
+
 class _Restricted(pickle.Unpickler):
     def find_class(self, module: str, name: str):
+        if (module, name) == ("_codecs", "encode"):
+            return _latin1_bytes
         if (module, name) not in _ALLOWED:
             raise UnsafePickle(
                 f"refused to load '{module}.{name}': a CIFAR-10 batch holds only "

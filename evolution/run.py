@@ -248,11 +248,16 @@ class Evolution:
     def __init__(self, cfg: Config, out: Path, progress: bool = True, log=print):
         self.cfg, self.out, self.progress, self.log = cfg, Path(out), progress, log
         cfg.validate()
+        fresh = None
+        if not (self.out / "store.sqlite").exists():
+            # a new run: a missing dataset or a bad space creates nothing
+            check_data(cfg.data)
+            fresh = space_text(cfg)
         self.out.mkdir(parents=True, exist_ok=True)
         self.store = Store.open(self.out)
         stored = self.store.get_meta("config")
         if stored is None:
-            text, origin, name = space_text(cfg)
+            text, origin, name = fresh or space_text(cfg)
             self.store.set_meta("config", cfg.to_json())
             self.store.set_meta("space", {"text": text, "origin": origin, "name": name})
             atomic_write(self.out / "config.json", json.dumps(cfg.to_json(), indent=2) + "\n")

@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from ..dsl.errors import SnarcError
+from ..fileio import read_text
 
 SCALES = ("micro", "meso", "macro")
 DEFAULT_MAX_DEPTH = 40
@@ -145,9 +146,9 @@ def load_space(name_or_path: str | Path) -> SearchSpace:
     if s.endswith(".lark") or "/" in s or Path(s).is_file():
         path = Path(s)
         try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as err:
-            raise SpaceError(f"cannot read search space {path}: {err.strerror or err}") from None
+            text = read_text(path, "search space")
+        except SnarcError as err:
+            raise SpaceError(err.message) from None
         return SearchSpace(text, str(path), name=path.stem)
     if s not in shipped_spaces():
         raise SpaceError(

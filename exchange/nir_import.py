@@ -57,6 +57,43 @@ def _uniform(node_name, field_name, array) -> float:
     return float(a[0]) if a.size else 0.0
 
 
+def _positive(value, what: str, kind):
+    """``value`` as a finite number above 0 (the graph's ``dt``, its time steps)."""
+    try:
+        number = float(np.asarray(value, dtype=np.float64).reshape(-1)[0])
+    except (TypeError, ValueError, IndexError):
+        raise NIRImportError(f"{what} {value!r} is not a number") from None
+    if not np.isfinite(number) or number <= 0 or (kind is int and number != int(number)):
+        raise NIRImportError(
+            f"{what} must be a finite {'whole ' if kind is int else ''}number above 0, "
+            f"got {number:g}"
+        )
+    return kind(number)
+
+
+def _check_finite(graph) -> None:
+    """Every numeric parameter of every node finite: a NaN or infinite weight or time
+    constant would import "successfully" and compute nothing useful."""
+    import dataclasses
+
+    for name, node in graph.nodes.items():
+        if not dataclasses.is_dataclass(node):
+            continue
+        for f in dataclasses.fields(node):
+            value = getattr(node, f.name, None)
+            if isinstance(value, (str, dict)) or value is None:
+                continue
+            try:
+                a = np.asarray(value)
+            except (TypeError, ValueError):
+                continue
+            if a.dtype.kind in "fc" and not np.isfinite(a).all():
+                raise NIRImportError(
+                    f"NIR node '{name}': {f.name} holds NaN or infinite values",
+                    hint="snarc imports only graphs whose parameters are finite numbers",
+                )
+
+
 def _num(x: float) -> str:
     text = f"{x:.6g}"
     return text if any(c in text for c in ".e") else text + ".0"
@@ -69,10 +106,13 @@ class _Importer:
         self.nir = nir
         self.g = graph
         meta = graph.metadata or {}
-        self.dt = float(dt if dt is not None else meta.get("dt", 1.0))
+        self.dt = _positive(dt if dt is not None else meta.get("dt", 1.0), "dt", float)
         self.source = source
-        self.steps = int(steps if steps is not None else meta.get("timesteps", 8))
+        self.steps = _positive(
+            steps if steps is not None else meta.get("timesteps", 8), "timesteps", int
+        )
         self.name = name
+        _check_finite(graph)
         self.kind = {n: type(node).__name__ for n, node in graph.nodes.items()}
         if source == "norse":
             # norse.torch.to_nir writes modules it does not know (Flatten, pooling, LICell)
