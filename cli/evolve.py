@@ -23,6 +23,10 @@ def _overrides(items: list[str] | None) -> dict[str, str]:
     return out
 
 
+def _log(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
 def _interrupt(signum, frame):
     raise KeyboardInterrupt
 
@@ -41,6 +45,7 @@ def cmd_evolve(args) -> int:
             workers=args.workers,
             timeout=args.timeout,
             address=args.address,
+            log=_log,
         )
     else:
         if not args.out:
@@ -68,7 +73,7 @@ def cmd_evolve(args) -> int:
             timeout=args.timeout,
             address=args.address,
         )
-        evo = Evolution(cfg, Path(args.out), progress=progress)
+        evo = Evolution(cfg, Path(args.out), progress=progress, log=_log)
     try:
         summary = evo.run()
     except KeyboardInterrupt:

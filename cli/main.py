@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 from ..dsl import DEFAULT_MAX_PARAMS, SnarcError, elaborate, format_source, summary
@@ -662,22 +663,35 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _environment(args) -> None:
-    """Settings that processes started later (evaluation workers) must see too."""
+@contextmanager
+def _environment(args):
+    """Settings that processes started by the command (evaluation workers) must see too,
+    as environment variables for the duration of the command."""
     import os
 
     from ..dsl.loader import PATH_VARIABLE
     from ..dsl.memory import ENV as MEMORY_VARIABLE
 
+    values = {}
     if getattr(args, "lib_dir", None):
         dirs = [str(Path(d).resolve()) for d in args.lib_dir]
         for d in dirs:
             if not Path(d).is_dir():
                 raise SnarcError(f"--lib-dir {d}: no such directory")
         old = os.environ.get(PATH_VARIABLE)
-        os.environ[PATH_VARIABLE] = os.pathsep.join(dirs + ([old] if old else []))
+        values[PATH_VARIABLE] = os.pathsep.join(dirs + ([old] if old else []))
     if getattr(args, "max_memory", None):
-        os.environ[MEMORY_VARIABLE] = str(args.max_memory)
+        values[MEMORY_VARIABLE] = str(args.max_memory)
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -687,8 +701,8 @@ def main(argv: list[str] | None = None) -> int:
 
     tune_allocator()  # freed tensor memory stays in the process (see snarc/allocator.py)
     try:
-        _environment(args)
-        return args.func(args)
+        with _environment(args):
+            return args.func(args)
     except SnarcError as err:
         _print_error(err)
         return 1

@@ -97,6 +97,7 @@ def cmd_train(args) -> int:
             resume=bool(args.resume),
             progress=progress,
             name=name,
+            path=None if args.from_run or (args.resume and not args.file) else str(args.file),
             log=lambda m: print(m, file=sys.stderr),
         )
     except KeyboardInterrupt:

@@ -153,9 +153,17 @@ def _warm():
 
 
 class ProcessExecutor:
-    """A pebble process pool (spawned workers, one thread each)."""
+    """A pebble process pool (spawned workers, one thread each).
+
+    A worker killed at the wrong moment can make pebble lose a task: it was taken from
+    the queue but never started, so its future never completes. ``map`` therefore
+    watches for a stall — tasks waiting, none running, nothing finished for ``STALL``
+    seconds (``$SNARC_POOL_STALL``; far longer than a worker's start-up) — and reports
+    the waiting tasks as infrastructure failures instead of waiting for ever.
+    """
 
     name = "process"
+    STALL = 30.0
 
     def __init__(self, workers: int | None = None, timeout: float | None = None, **_):
         import multiprocessing
@@ -183,8 +191,21 @@ class ProcessExecutor:
             except RuntimeError as err:  # the pool broke (a worker died while starting)
                 yield i, _infra(f"the worker pool is not running ({err})")
         pending = set(futures)
+        stall = float(os.environ.get("SNARC_POOL_STALL", self.STALL))
+        progress = time.monotonic()
         while pending:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            done, pending = wait(pending, timeout=1.0, return_when=FIRST_COMPLETED)
+            now = time.monotonic()
+            if done:
+                progress = now
+            elif now - progress > stall and not any(f.running() for f in pending):
+                for f in pending:
+                    f.cancel()
+                    yield (
+                        futures[f],
+                        _infra(f"the worker pool stalled: no task started for {stall:g} s"),
+                    )
+                return
             for f in done:
                 i = futures[f]
                 try:

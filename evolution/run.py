@@ -437,7 +437,9 @@ class Evolution:
         start = 0 if last is None else last + 1
         per_gen = cfg.population - self._top_k() if cfg.mode == "scalar" else cfg.population
         total = cfg.population + per_gen * cfg.generations
-        if start > cfg.generations:
+        # infrastructure failures of earlier sessions: evaluated again, where they were
+        stale = [r for r in self.store.records(before_generation=start) if r.status == INFRA]
+        if start > cfg.generations and not stale:
             self.log(f"{self.out}: the run is complete ({cfg.generations} generations)")
             return self.write_results()
         check_data(cfg.data)  # a missing dataset stops the run now, not genome by genome
@@ -456,8 +458,6 @@ class Evolution:
                 dynamic_ncols=True,
             )
             population = self.store.population(start - 1) if start else []
-            # infrastructure failures of earlier sessions: evaluated again, where they were
-            stale = [r for r in self.store.records(before_generation=start) if r.status == INFRA]
             for gen in sorted({r.generation for r in stale}):
                 self._evaluate([self._child(r) for r in stale if r.generation == gen], gen)
             for g in range(start, cfg.generations + 1):

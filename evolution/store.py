@@ -111,15 +111,15 @@ class Record:
 class Store:
     """A run's database. Open with :meth:`open`; use as a context manager."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, timeout: float = 30.0):
         self.path = Path(path)
         existed = self.path.exists()
         if self.path.is_symlink():
             raise StoreError(f"{self.path} is a symbolic link: snarc opens only a real store")
         try:
-            self.db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+            self.db = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
         except sqlite3.Error as err:
-            raise StoreError(f"{self.path}: cannot open the run store ({err})") from None
+            raise StoreError(f"{self.path}: cannot open: {explain(err)}") from None
         try:
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")

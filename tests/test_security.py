@@ -204,7 +204,7 @@ def test_imports_read_the_program_tree_and_the_library_path(tmp_path, monkeypatc
     assert elaborate(prog) is not None
     monkeypatch.delenv("SNARC_PATH")
     assert main(["--lib-dir", str(lib), "check", str(prog)]) == 0
-    monkeypatch.delenv("SNARC_PATH")  # main() set it for the workers it may start
+    assert "SNARC_PATH" not in os.environ  # set for the command's duration only
     # only .snarc files are imported
     prog.write_text('import "notes.txt"\nnetwork n { input vector(4) steps 1 }\n')
     (prog_dir / "notes.txt").write_text("x")

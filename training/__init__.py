@@ -175,8 +175,10 @@ def train(
     progress: bool = True,
     log=print,
     name: str = "program",
+    path: str | None = None,
 ) -> dict:
-    """Train the network of ``text``; returns the final metrics (also in ``out``).
+    """Train the network of ``text`` (read from ``path``, where given); returns the final
+    metrics (also in ``out``).
 
     The training directory is locked while this runs (a second process on it gets a
     clear error); a network estimated over the memory ceiling is refused before
@@ -186,10 +188,10 @@ def train(
     out = Path(out)
     rank, _world = _dist()
     if rank != 0:
-        return _train(text, cfg, out, resume, progress, log, name)
+        return _train(text, cfg, out, resume, progress, log, name, path)
     out.mkdir(parents=True, exist_ok=True)
     with DirectoryLock(out, "training"):
-        return _train(text, cfg, out, resume, progress, log, name)
+        return _train(text, cfg, out, resume, progress, log, name, path)
 
 
 def _memory_ceiling(device) -> int | None:
@@ -205,11 +207,11 @@ def _memory_ceiling(device) -> int | None:
     return ceiling
 
 
-def _train(text, cfg, out, resume, progress, log, name) -> dict:
+def _train(text, cfg, out, resume, progress, log, name, path) -> dict:
     import torch
 
     from ..compiler import compile as compile_net
-    from ..dsl import elaborate
+    from ..dsl import elaborate, parse
     from ..dsl.memory import check_memory
 
     rank, world = _dist()
@@ -238,7 +240,8 @@ def _train(text, cfg, out, resume, progress, log, name) -> dict:
         if mine != theirs:
             diff = sorted(k for k in mine if mine[k] != theirs.get(k))
             raise TrainError(f"{ckpt_path} was trained with other settings ({', '.join(diff)})")
-    graph = elaborate(text)
+    # the program's own path, where known, for its imports and for spans in errors
+    graph = elaborate(parse(text, path) if path else text)
     check_memory(
         graph,
         batch=max(cfg.batch, 64),  # the evaluation batch, if larger, runs without gradients
@@ -327,7 +330,7 @@ def _train(text, cfg, out, resume, progress, log, name) -> dict:
                 loss = loss_fn(outp.float(), yb)
             if not torch.isfinite(loss):
                 raise TrainError(
-                    f"epoch {epoch + 1}, step {s + 1}: the loss is {float(loss)}: training "
+                    f"epoch {epoch + 1}, step {s + 1}: the loss is {float(loss.detach())}: training "
                     f"diverged; {out / CHECKPOINT} still holds the last finished epoch",
                     hint="lower --lr, keep --clip on, or check the data for NaN/inf values",
                 )
