@@ -26,6 +26,18 @@ def positive_int(text: str) -> int:
     return value
 
 
+MAX_TIME_BINS = 10_000
+
+
+def time_bins(text: str) -> int:
+    """Time bins of a dataset's frames: at least 1, at most ``MAX_TIME_BINS`` (every bin
+    is a frame in memory)."""
+    value = positive_int(text)
+    if value > MAX_TIME_BINS:
+        raise argparse.ArgumentTypeError(f"must be at most {MAX_TIME_BINS:,}, got {value:,}")
+    return value
+
+
 def non_negative_int(text: str) -> int:
     value = _number(int, text)
     if value < 0:

@@ -39,6 +39,8 @@ def describe(err: BaseException) -> str:
         from ..evolution.store import explain
 
         return f"error: {explain(err)}"
+    if isinstance(err, ValueError) and "null" in str(err) and "byte" in str(err):
+        return "error: a file name contains a NUL character"
     if isinstance(err, UnicodeDecodeError):
         return f"error: a file is not UTF-8 text ({err.reason} at byte {err.start})"
     if isinstance(err, MemoryError):

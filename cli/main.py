@@ -633,9 +633,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--stats", action="store_true", help="events per sample and ON/OFF balance")
     sp.add_argument("--json", action="store_true")
     sp.add_argument("--preview", metavar="OUT.png", help="draw one sample per class as frames")
-    sp.add_argument(
-        "--steps", type=A.positive_int, default=8, help="time bins per sample (default 8)"
-    )
+    sp.add_argument("--steps", type=A.time_bins, default=8, help="time bins per sample (default 8)")
     sp.add_argument("--seed", type=A.seed, default=0)
     sp.add_argument(
         "--limit",

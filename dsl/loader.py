@@ -102,6 +102,8 @@ class Loader:
             raise SnarcImportError(f"cannot read {path}: {err.strerror or err}") from None
         except UnicodeDecodeError as err:
             raise SnarcImportError(f"{path} is not UTF-8 text ({err.reason})") from None
+        except ValueError:  # a NUL in the name
+            raise SnarcImportError(f"{str(path)!r} is not a file name") from None
         return self.parse_text(text, key)
 
     def _read_std(self, name: str, span: ast.Span) -> ast.Module:
