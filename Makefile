@@ -46,6 +46,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_search.py
 	$(PY) benchmarks/bench_scoring_batch.py
 	$(PY) benchmarks/bench_proxy.py --n 20 --epochs 4 --limit 0
+	$(PY) benchmarks/bench_memory.py --batch 32
 
 images: $(STAMP) graphviz
 	for s in macro meso micro; do $(VENV)/bin/snarc render examples/mse_motifs.snarc -o docs/images/mse_motifs-$$s.png --scale $$s; done

@@ -10,7 +10,7 @@ The estimate counts float32 tensors (4 bytes a number):
   neuron population (membrane and, for the models that have one, synaptic current),
   all for ``T·B`` samples — the compiled module runs nodes outside feedback loops
   multi-step, so these tensors exist at once;
-* for training, three times the forward activations (what autograd saves for the
+* for training, twice the forward activations (what autograd saves for the
   backward pass, and the gradients flowing through it).
 
 It is an estimate, not a promise: docs/reliability.md lists measured peaks against it.
@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from .errors import SnarcResourceError
 
 BYTES = 4  # float32
-TRAINING_FACTOR = 3  # saved activations and their gradients
+TRAINING_FACTOR = 2  # saved activations and their gradients (measured: bench_memory.py)
 ENV = "SNARC_MAX_MEMORY"
 _UNITS = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
 _STATEFUL = {"LIF": 2, "ALIF": 3, "Izhikevich": 2}  # state tensors per neuron (default 1)

@@ -242,6 +242,8 @@ def _train(text, cfg, out, resume, progress, log, name, path) -> dict:
             raise TrainError(f"{ckpt_path} was trained with other settings ({', '.join(diff)})")
     # the program's own path, where known, for its imports and for spans in errors
     graph = elaborate(parse(text, path) if path else text)
+    if graph is None:
+        raise TrainError(f"{path or name} is a library file: it has no network to train")
     check_memory(
         graph,
         batch=max(cfg.batch, 64),  # the evaluation batch, if larger, runs without gradients
