@@ -19,65 +19,31 @@ def _number(kind, text: str):
     return value
 
 
-def positive_int(text: str) -> int:
-    value = _number(int, text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
+def _checked(name: str, kind, accepts, words: str):
+    """An argparse type: a ``kind`` number for which ``accepts(value)`` holds."""
+
+    def parse(text: str):
+        value = _number(kind, text)
+        if not accepts(value):
+            raise argparse.ArgumentTypeError(f"must {words}, got {text}")
+        return value
+
+    parse.__name__ = name
+    return parse
 
 
+positive_int = _checked("positive_int", int, lambda v: v >= 1, "be at least 1")
+non_negative_int = _checked("non_negative_int", int, lambda v: v >= 0, "be 0 or more")
+seed = _checked("seed", int, lambda v: 0 <= v < 2**63, "lie in [0, 2**63)")
+positive_float = _checked("positive_float", float, lambda v: v > 0, "be above 0")
+non_negative_float = _checked("non_negative_float", float, lambda v: v >= 0, "be 0 or more")
+probability = _checked("probability", float, lambda v: 0 <= v <= 1, "lie in [0, 1]")
+fraction_below_one = _checked("fraction_below_one", float, lambda v: 0 <= v < 1, "lie in [0, 1)")
 MAX_TIME_BINS = 10_000
-
-
-def time_bins(text: str) -> int:
-    """Time bins of a dataset's frames: at least 1, at most ``MAX_TIME_BINS`` (every bin
-    is a frame in memory)."""
-    value = positive_int(text)
-    if value > MAX_TIME_BINS:
-        raise argparse.ArgumentTypeError(f"must be at most {MAX_TIME_BINS:,}, got {value:,}")
-    return value
-
-
-def non_negative_int(text: str) -> int:
-    value = _number(int, text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
-    return value
-
-
-def seed(text: str) -> int:
-    value = non_negative_int(text)
-    if value >= 2**63:
-        raise argparse.ArgumentTypeError(f"must be below 2**63, got {value}")
-    return value
-
-
-def positive_float(text: str) -> float:
-    value = _number(float, text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be above 0, got {text}")
-    return value
-
-
-def non_negative_float(text: str) -> float:
-    value = _number(float, text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
-    return value
-
-
-def probability(text: str) -> float:
-    value = _number(float, text)
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"must lie in [0, 1], got {text}")
-    return value
-
-
-def fraction_below_one(text: str) -> float:
-    value = _number(float, text)
-    if not 0.0 <= value < 1.0:
-        raise argparse.ArgumentTypeError(f"must lie in [0, 1), got {text}")
-    return value
+# time bins of a dataset's frames: every bin is a frame in memory
+time_bins = _checked(
+    "time_bins", int, lambda v: 1 <= v <= MAX_TIME_BINS, f"lie in [1, {MAX_TIME_BINS:,}]"
+)
 
 
 def size(text: str) -> int:

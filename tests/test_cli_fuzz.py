@@ -20,18 +20,11 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from planted import Plant
 
 from snarc.cli.main import build_parser, main
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-class Plant:
-    def __init__(self, marker):
-        self.marker = str(marker)
-
-    def __reduce__(self):
-        return (open, (self.marker, "w"))
 
 
 @pytest.fixture(scope="module")

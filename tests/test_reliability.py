@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from planted import Plant
 
 from snarc.cli.main import main
 from snarc.dsl import SnarcResourceError, elaborate
@@ -428,14 +429,10 @@ def test_bad_weights_files_are_refused_and_never_run(tmp_path, capsys):
     prog.write_text(TINY)
     marker = tmp_path / "pwned"
 
-    class Plant:
-        def __reduce__(self):
-            return (open, (str(marker), "w"))
-
     files = {
         "empty.pt": b"",
         "binary.pt": os.urandom(512),
-        "hostile.pt": pickle.dumps({"model": Plant()}),
+        "hostile.pt": pickle.dumps({"model": Plant(marker)}),
         "text.pt": b"not a checkpoint",
     }
     import io

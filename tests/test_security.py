@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from planted import Plant
 
 from snarc.cli.main import main
 from snarc.data.cifar_pickle import UnsafePickle, load_batch
@@ -22,16 +23,6 @@ from snarc.dsl import Loader, SnarcImportError, elaborate
 from snarc.evolution.store import Store, StoreError
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-class Plant:
-    """Unpickling this runs ``open(marker, "w")``: proof that code ran."""
-
-    def __init__(self, marker):
-        self.marker = str(marker)
-
-    def __reduce__(self):
-        return (open, (self.marker, "w"))
 
 
 def _cifar_dir(root: Path, poison: bytes | None = None, rows: int = 4) -> Path:
