@@ -26,7 +26,7 @@ demo: $(STAMP) graphviz
 test: $(STAMP) graphviz
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	$(PY) -m pytest
+	$(PY) -m pytest tests
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
