@@ -212,7 +212,7 @@ class NorseStepwise(nn.Module):
         for t in range(seq.shape[0]):
             cur = {"input": seq[t]}
             for name in self.order:
-                plan = net._plans[name]
+                plan = net.plan(name)
                 parts = []
                 for e in plan.in_edges:
                     if e.delay:

@@ -274,6 +274,24 @@ class CompiledNetwork(nn.Module):
     def num_params(self) -> int:
         return sum(p.numel() for p in self.parameters())
 
+    def spiking_nodes(self) -> list[str]:
+        """The nodes whose outputs are spikes (neuron populations that spike), in order."""
+        return [name for name, plan in self._plans.items() if plan.spiking]
+
+    def plan(self, node: str) -> NodePlan:
+        """How ``node`` is computed: its kind, merge, shape, neuron module key and incoming
+        connections (:class:`EdgeInfo`, each naming its module in ``edges``)."""
+        return self._plans[node]
+
+    def in_edges(self, node: str) -> list[EdgeInfo]:
+        """The connections into ``node``, in the order the IR lists them."""
+        return list(self._plans[node].in_edges)
+
+    def genetic_weights(self) -> dict[str, torch.Tensor]:
+        """The weights genetically encoded connections generate now,
+        ``W = X_post · O · X_preᵀ`` (one ``O`` per kernel offset for a conv), by edge key."""
+        return self._genetic_weights()
+
     def _genetic_weights(self) -> dict[str, torch.Tensor]:
         out = {}
         for plan in self._plans.values():

@@ -90,7 +90,7 @@ class _Builder:
         self.nodes: dict = {}
         self.edges: list[tuple[str, str]] = []
         self.handle: dict[str, str] = {}  # IR node -> NIR node producing its output
-        self.weights = net._genetic_weights()
+        self.weights = net.genetic_weights()
 
     def add(self, name: str, node) -> str:
         name = re.sub(r"\W", "_", name.replace("->", "_to_"))
@@ -305,7 +305,7 @@ def to_nir(net, graph, dt: float | None = None):
         d = graph.nodes[node]
         if d["kind"] == "input":
             continue
-        plan = net._plans[node]
+        plan = net.plan(node)
         if d["neuron"] is not None:
             b.handle[node] = b.neuron(node, d["neuron"], d["shape"], net.neurons[plan.key])
         else:
@@ -314,7 +314,7 @@ def to_nir(net, graph, dt: float | None = None):
         d = graph.nodes[node]
         if d["kind"] == "input":
             continue
-        plan = net._plans[node]
+        plan = net.plan(node)
         ins = sorted(graph.in_edges(node, keys=True, data=True), key=lambda x: x[3]["order"])
         if d["neuron"] is None and len(ins) == 1 and ins[0][3]["delay"] == 0:
             u, _, _, e = ins[0]
@@ -332,7 +332,7 @@ def to_nir(net, graph, dt: float | None = None):
                 b.link(last, b.handle[node])
     for u, v, _, e in graph.edges(keys=True, data=True):  # delayed connections, now that all exist
         if e["delay"]:
-            info = next(i for i in net._plans[v].in_edges if i.src == u and i.order == e["order"])
+            info = next(i for i in net.in_edges(v) if i.src == u and i.order == e["order"])
             last = b.chain(u, v, info.key, e)
             if last is not None:
                 b.link(last, b.handle[v])

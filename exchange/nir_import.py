@@ -392,7 +392,7 @@ def from_nir(
             else imp.ident(e.src)
         )
         dst = "readout" if imp.kind[e.dst] == "Output" else imp.ident(e.dst)
-        candidates = [i for i in net._plans[dst].in_edges if i.src == src]
+        candidates = [i for i in net.in_edges(dst) if i.src == src]
         idx = used.get((src, dst), 0)
         used[(src, dst)] = idx + 1
         info = candidates[idx]

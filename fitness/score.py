@@ -1,0 +1,95 @@
+"""The registry of scores, and :func:`score`: any set of them from one forward pass.
+
+Each :class:`Score` says how to compute its value from a :class:`Pass`, which computes
+the forward pass and what is derived from it (representations, RDMs, Gram matrices of
+spike codes, per-sample statistics) at most once, when a score first asks. A caller
+adds a score by adding to :data:`SCORES`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+
+from .activity import activity, codes_from, representations
+from .cost import energy
+from .hamming import grams_of, naswot_from, sahd_from
+from .rdm import rdm_label_free_from, rdm_label_target_from, rdms_of
+
+
+class Pass:
+    """One batch through one network, and everything the scores derive from it."""
+
+    def __init__(self, net, x, labels=None, layers="populations"):
+        self.net, self.x, self.labels, self.layers = net, x, labels, layers
+
+    @cached_property
+    def _activity(self):
+        return activity(self.net, self.x)
+
+    @property
+    def seqs(self):
+        return self._activity[0]
+
+    @cached_property
+    def per_sample(self) -> dict[str, float]:
+        return self._activity[1].per_sample()
+
+    @cached_property
+    def reps(self):
+        return representations(self.net, self.seqs, self.layers)
+
+    @cached_property
+    def rdms(self):
+        return rdms_of(self.reps)
+
+    @cached_property
+    def grams(self):
+        return grams_of(codes_from(self.net, self.seqs, self.layers))
+
+
+@dataclass(frozen=True)
+class Score:
+    name: str
+    compute: Callable[[Pass], float]
+    doc: str
+    direction: str = "max"  # "max" | "min": which way is better
+
+
+SCORES: dict[str, Score] = {
+    s.name: s
+    for s in [
+        Score(
+            "rdm",
+            lambda p: rdm_label_free_from(p.reps, p.rdms),
+            "mean off-diagonal RDM dissimilarity over layers (MSE-NAS), in [0, 2]",
+        ),
+        Score(
+            "rdm_target",
+            lambda p: rdm_label_target_from(p.reps, p.labels, p.rdms),
+            "Spearman correlation with the ideal same/different-class RDM, in [-1, 1]",
+        ),
+        Score("sahd", lambda p: sahd_from(None, p.grams), "SNASNet's sparsity-aware Hamming"),
+        Score("naswot", lambda p: naswot_from(None, p.grams), "log det of the Hamming kernel"),
+        Score("params", lambda p: float(p.net.num_params()), "parameters", "min"),
+        Score("sops", lambda p: p.per_sample["sops"], "synaptic operations per sample", "min"),
+        Score(
+            "energy",
+            lambda p: energy(p.per_sample["sops"], p.per_sample["macs"]),
+            "joules per sample (SOPs x 0.9 pJ + MACs x 4.6 pJ)",
+            "min",
+        ),
+        Score("spikes", lambda p: p.per_sample["spikes"], "spikes per sample", "min"),
+    ]
+}
+FITNESSES = tuple(SCORES)
+
+
+def score(net, x, labels=None, fitness=("rdm",), layers="populations") -> dict[str, float]:
+    """Every score asked for, from one forward pass of ``x`` (see :func:`activity`)."""
+    unknown = [f for f in fitness if f not in SCORES]
+    if unknown:
+        raise ValueError(f"unknown fitness '{unknown[0]}': one of {', '.join(SCORES)}")
+    batch = Pass(net, x, labels, layers)
+    return {f: SCORES[f].compute(batch) for f in fitness}
