@@ -186,16 +186,6 @@ def cmd_summary(args) -> int:
 # ---------------------------------------------------------------- compile
 
 
-def _device(name: str):
-    import torch
-
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if name == "cuda" and not torch.cuda.is_available():
-        raise SnarcError("--device cuda: no CUDA device is available here")
-    return torch.device(name)
-
-
 def cmd_compile(args) -> int:
     import time
 
@@ -205,9 +195,10 @@ def cmd_compile(args) -> int:
     from rich.table import Table
 
     from ..compiler import compile as compile_network
+    from ..compiler.device import resolve_device
     from ..dsl.memory import check_memory
 
-    device = _device(args.device)
+    device = resolve_device(args.device)
     check_memory(graph, batch=args.batch)
     net = compile_network(graph).to(device)
     table = Table(title=f"compiled {graph.graph['name']} ({args.file})")

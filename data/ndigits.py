@@ -26,7 +26,6 @@ written atomically. The train/test split is fixed: 1,437 / 360, stratified by cl
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import os
@@ -35,6 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..dsl.hashing import short_hash
 from ..fileio import atomic_write
 
 N_TRAIN = 1437
@@ -216,7 +216,7 @@ def cache_dir() -> Path:
 
 def _key(cam: Camera, seed: int, limit: int | None) -> str:
     blob = json.dumps({"camera": asdict(cam), "seed": seed, "limit": limit, "v": 2}, sort_keys=True)
-    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+    return short_hash(blob)
 
 
 def generate(

@@ -21,17 +21,16 @@ returns a new tree (the parent is never edited).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from dataclasses import dataclass
-from functools import cached_property
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
 from ..dsl.errors import SnarcError
+from ..dsl.hashing import short_hash
 from ..fileio import read_text
 
 SCALES = ("micro", "meso", "macro")
@@ -91,7 +90,7 @@ class Site:
 
 def genome_hash(text: str) -> str:
     """The identity of a genome: SHA-256 of its canonical text (16 hex digits)."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    return short_hash(text)
 
 
 _TAG = re.compile(r"^\s*//\s*@(micro|meso|macro)\b")
@@ -376,10 +375,6 @@ class SearchSpace:
         if graph is None:
             raise SpaceError(f"a sentence of space '{self.name}' has no network")
         return graph
-
-    @cached_property
-    def fingerprint(self) -> str:
-        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()[:16]
 
     def __repr__(self) -> str:
         return f"SearchSpace({self.name!r}, rules={len(self.alternatives)})"

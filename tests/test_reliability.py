@@ -290,7 +290,7 @@ def test_a_non_finite_loss_stops_training_with_the_last_epoch_kept(
 ):
     import torch
 
-    import snarc.training as T
+    import snarc.training.loop as T
     from snarc.training import TrainConfig, TrainError, read_checkpoint, train
 
     train(TINY, TrainConfig(epochs=1, limit=40, batch=16), tmp_path, progress=False)

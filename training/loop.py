@@ -1,0 +1,328 @@
+"""The training loop: surrogate-gradient BPTT through the unrolled steps.
+
+``train(program, cfg, out)`` trains on N-Digits or a real dataset, writes a checkpoint
+per epoch (atomically: temporary file + rename, read back with ``weights_only=True``),
+``metrics.json``, ``metrics.csv`` and ``curves.png``, and can resume a run to the
+same weights an uninterrupted run reaches (same seed, deterministic algorithms on CPU).
+
+Reproducibility: the shuffle of epoch ``e`` and every other random draw in it come from
+generators seeded with ``(seed, e)``, so an epoch does not depend on how the run got
+there. Under ``torchrun`` (``WORLD_SIZE > 1``) the model is wrapped in
+DistributedDataParallel (gloo on CPU, NCCL on CUDA) and each rank trains on its slice
+of the epoch's permutation; rank 0 writes the files.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+from ..compiler.device import resolve_device
+from ..fileio import DirectoryLock, atomic_write
+from .checkpoint import read_checkpoint, write_checkpoint
+from .config import CHECKPOINT, TrainConfig, program_hash
+from .data import load_tensors
+from .errors import TrainError
+from .metrics import write_metrics
+
+
+def _dist():
+    """``(rank, world)`` under torchrun, initialising the process group once."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world <= 1:
+        return 0, 1
+    import torch
+    import torch.distributed as dist
+
+    if not dist.is_initialized():
+        dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
+    return dist.get_rank(), world
+
+
+def _loss_fn(cfg: TrainConfig):
+    import torch.nn.functional as F  # noqa: N812
+
+    if cfg.loss == "ce":
+        return lambda out, y: F.cross_entropy(out, y, label_smoothing=cfg.label_smoothing)
+
+    def count_mse(out, y):
+        target = F.one_hot(y, out.shape[1]).to(out.dtype)
+        if cfg.label_smoothing:
+            target = target * (1 - cfg.label_smoothing) + cfg.label_smoothing / out.shape[1]
+        return F.mse_loss(out, target)
+
+    return count_mse
+
+
+def _lr_at(step: int, total: int, warm: int, base: float) -> float:
+    if step < warm:
+        return base * (step + 1) / warm
+    p = (step - warm) / max(1, total - warm)
+    return base * 0.5 * (1 + math.cos(math.pi * min(1.0, p)))
+
+
+def evaluate(net, X, y, batch: int, device, amp: bool = False) -> dict:
+    """Accuracy, mean loss-free readout statistics and activity per sample on a split."""
+    import torch
+
+    from ..fitness import energy
+
+    net.eval()
+    correct = 0
+    spikes = sops = macs = 0.0
+    with torch.no_grad():
+        for i in range(0, len(X), batch):
+            xb = X[i : i + batch].to(device)
+            xb = xb.transpose(0, 1) if xb.dim() == 5 else xb
+            with torch.autocast(device.type, enabled=amp and device.type == "cuda"):
+                out, stats = net(xb, return_stats=True)
+            correct += int((out.argmax(1).cpu() == y[i : i + batch]).sum())
+            spikes += float(stats.total_spikes.sum())
+            sops += float(stats.sops.sum())
+            macs += float(stats.macs.sum())
+    n = max(1, len(X))
+    return {
+        "accuracy": correct / n,
+        "spikes": spikes / n,
+        "sops": sops / n,
+        "energy_j": energy(sops / n, macs / n),
+    }
+
+
+def train(
+    text: str,
+    cfg: TrainConfig,
+    out: Path,
+    resume: bool = False,
+    progress: bool = True,
+    log=print,
+    name: str = "program",
+    path: str | None = None,
+) -> dict:
+    """Train the network of ``text`` (read from ``path``, where given); returns the final
+    metrics (also in ``out``).
+
+    The training directory is locked while this runs (a second process on it gets a
+    clear error); a network estimated over the memory ceiling is refused before
+    anything is allocated; a non-finite loss stops training with an error, the last
+    good checkpoint kept."""
+    cfg.validate()
+    out = Path(out)
+    rank, _world = _dist()
+    if rank != 0:
+        return _train(text, cfg, out, resume, progress, log, name, path)
+    out.mkdir(parents=True, exist_ok=True)
+    with DirectoryLock(out, "training"):
+        return _train(text, cfg, out, resume, progress, log, name, path)
+
+
+def _memory_ceiling(device) -> int | None:
+    """The host's ceiling; on CUDA the smaller of it and 90 % of the device's memory."""
+    import torch
+
+    from ..dsl.memory import default_ceiling
+
+    ceiling = default_ceiling()
+    if device.type == "cuda":
+        total = torch.cuda.get_device_properties(device).total_memory
+        ceiling = min(ceiling, int(0.9 * total))
+    return ceiling
+
+
+def _train(text, cfg, out, resume, progress, log, name, path) -> dict:
+    import torch
+
+    from ..compiler import compile as compile_net
+    from ..dsl import elaborate, parse
+    from ..dsl.memory import check_memory
+
+    rank, world = _dist()
+    device = resolve_device(cfg.device, TrainError)
+    if world > 1 and device.type == "cuda":
+        device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    if device.type == "cpu":
+        torch.use_deterministic_algorithms(True, warn_only=True)
+    phash = program_hash(text)
+    ckpt_path = out / CHECKPOINT
+    ckpt = None
+    if resume:
+        if not ckpt_path.exists():
+            raise TrainError(f"{out}: no {CHECKPOINT} to resume from")
+        ckpt = read_checkpoint(ckpt_path)
+        if ckpt.get("program_hash") != phash:
+            raise TrainError(
+                f"{ckpt_path} was written for another program (hash {ckpt.get('program_hash')}, this one {phash})",
+                hint="resume with the program the run was started with, or choose a new --out",
+            )
+        saved = ckpt.get("config", {})
+        mine = {k: v for k, v in asdict(cfg).items() if k not in TrainConfig.RUNTIME}
+        theirs = {k: v for k, v in saved.items() if k not in TrainConfig.RUNTIME}
+        if mine != theirs:
+            diff = sorted(k for k in mine if mine[k] != theirs.get(k))
+            raise TrainError(f"{ckpt_path} was trained with other settings ({', '.join(diff)})")
+    # the program's own path, where known, for its imports and for spans in errors
+    graph = elaborate(parse(text, path) if path else text)
+    if graph is None:
+        raise TrainError(f"{path or name} is a library file: it has no network to train")
+    check_memory(
+        graph,
+        batch=max(cfg.batch, 64),  # the evaluation batch, if larger, runs without gradients
+        training=False,
+        ceiling=_memory_ceiling(device),
+        where=f"{device}",
+    )
+    check_memory(
+        graph, batch=cfg.batch, training=True, ceiling=_memory_ceiling(device), where=f"{device}"
+    )
+    torch.manual_seed(cfg.seed)
+    net = compile_net(graph).to(device)
+    if ckpt is not None:
+        try:
+            net.load_state_dict(ckpt["model"])
+        except RuntimeError as err:
+            raise TrainError(
+                f"{ckpt_path} does not match the program: {str(err).splitlines()[0]}"
+            ) from None
+    Xtr, ytr = load_tensors(net, cfg.data, True, cfg.seed, cfg.limit, progress and rank == 0)
+    Xte, yte = load_tensors(net, cfg.data, False, cfg.seed, cfg.limit, False)
+    model = net
+    if world > 1:
+        from torch.nn.parallel import DistributedDataParallel
+
+        model = DistributedDataParallel(
+            net, device_ids=[device.index] if device.type == "cuda" else None
+        )
+    if cfg.optimizer == "adamw":
+        opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    else:
+        opt = torch.optim.SGD(
+            net.parameters(), lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay
+        )
+    use_amp = cfg.amp and device.type == "cuda"
+    scaler = torch.amp.GradScaler("cuda", enabled=use_amp)
+    per_rank = len(Xtr) // world
+    steps_per_epoch = max(1, math.ceil(per_rank / cfg.batch))
+    total_steps = steps_per_epoch * cfg.epochs
+    warm = int(cfg.warmup * steps_per_epoch)
+    loss_fn = _loss_fn(cfg)
+    history: list[dict] = []
+    start = 0
+    if ckpt is not None:
+        opt.load_state_dict(ckpt["optimizer"])
+        if "scaler" in ckpt and use_amp:
+            scaler.load_state_dict(ckpt["scaler"])
+        history = list(json.loads(ckpt["history"]))
+        start = int(ckpt["epoch"])
+        if start >= cfg.epochs:
+            log(f"{out}: already trained for {start} epochs")
+    params = sum(p.numel() for p in net.parameters())
+    if rank == 0:
+        out.mkdir(parents=True, exist_ok=True)
+        atomic_write(out / "program.snarc", text)
+    from tqdm import tqdm
+
+    for epoch in range(start, cfg.epochs):
+        t0 = time.perf_counter()
+        model.train()
+        g = torch.Generator().manual_seed(cfg.seed * 100_003 + epoch)
+        torch.manual_seed(cfg.seed * 100_003 + epoch + 1)
+        perm = torch.randperm(len(Xtr), generator=g)[: per_rank * world]
+        mine = perm[rank::world]
+        seen = correct = 0
+        loss_sum = spikes_sum = 0.0
+        bar = tqdm(
+            range(steps_per_epoch),
+            desc=f"epoch {epoch + 1}/{cfg.epochs}",
+            disable=not progress or rank != 0,
+            dynamic_ncols=True,
+            leave=False,
+        )
+        for s in bar:
+            idx = mine[s * cfg.batch : (s + 1) * cfg.batch]
+            if len(idx) == 0:
+                continue
+            step = epoch * steps_per_epoch + s
+            for group in opt.param_groups:
+                group["lr"] = _lr_at(step, total_steps, warm, cfg.lr)
+            xb = Xtr[idx].to(device)
+            xb = xb.transpose(0, 1) if xb.dim() == 5 else xb
+            yb = ytr[idx].to(device)
+            with torch.autocast(device.type, enabled=use_amp):
+                outp, stats = model(xb, return_stats=True)
+                loss = loss_fn(outp.float(), yb)
+            if not torch.isfinite(loss):
+                raise TrainError(
+                    f"epoch {epoch + 1}, step {s + 1}: the loss is {float(loss.detach())}: training "
+                    f"diverged; {out / CHECKPOINT} still holds the last finished epoch",
+                    hint="lower --lr, keep --clip on, or check the data for NaN/inf values",
+                )
+            opt.zero_grad(set_to_none=True)
+            scaler.scale(loss).backward()
+            if cfg.clip:
+                scaler.unscale_(opt)
+                torch.nn.utils.clip_grad_norm_(net.parameters(), cfg.clip)
+            scaler.step(opt)
+            scaler.update()
+            n = len(idx)
+            seen += n
+            loss_sum += float(loss.detach()) * n
+            correct += int((outp.detach().argmax(1) == yb).sum())
+            spikes_sum += float(stats.total_spikes.sum())
+            bar.set_postfix(
+                loss=f"{loss_sum / seen:.3f}",
+                acc=f"{correct / seen:.3f}",
+                spikes=f"{spikes_sum / seen:.0f}",
+            )
+        bar.close()
+        test = evaluate(net, Xte, yte, max(cfg.batch, 64), device, use_amp)
+        row = {
+            "epoch": epoch + 1,
+            "train_loss": loss_sum / max(1, seen),
+            "train_accuracy": correct / max(1, seen),
+            "test_accuracy": test["accuracy"],
+            "spikes_per_sample": test["spikes"],
+            "sops_per_sample": test["sops"],
+            "energy_j_per_sample": test["energy_j"],
+            "lr": opt.param_groups[0]["lr"],
+            "wall_s": time.perf_counter() - t0,
+        }
+        history.append(row)
+        if rank == 0:
+            payload = {
+                "model": net.state_dict(),
+                "optimizer": opt.state_dict(),
+                "epoch": epoch + 1,
+                "program_hash": phash,
+                "config": asdict(cfg),
+                "history": json.dumps(history),
+                "params": params,
+            }
+            if use_amp:
+                payload["scaler"] = scaler.state_dict()
+            write_checkpoint(ckpt_path, payload)
+            write_metrics(out, history, name, params)
+            log(
+                f"epoch {epoch + 1}/{cfg.epochs}: loss {row['train_loss']:.3f}  train {row['train_accuracy']:.3f}  "
+                f"test {row['test_accuracy']:.3f}  spikes/sample {row['spikes_per_sample']:,.0f}  {row['wall_s']:.1f} s"
+            )
+    if world > 1:
+        import torch.distributed as dist
+
+        dist.barrier()
+    final = history[-1] if history else {}
+    result = {
+        "program": name,
+        "params": params,
+        "epochs": len(history),
+        "device": str(device),
+        "world": world,
+        **final,
+    }
+    result["history"] = history
+    return result
