@@ -6,12 +6,19 @@ then runs the main job: a small NSGA-II evolution in the MSE-NAS search space on
 N-Digits with a training-free fitness, the best architecture drawn, and that
 architecture trained for a few epochs. Everything lands in out/demo/; running it
 again resumes (finished work is not redone).
+
+``python -m snarc.demo --quick`` runs the same steps at a toy size (a population of 4
+for one generation, one epoch on 100 digits) in well under a minute: it is how the
+tests check that the demo works from an installed wheel. The examples are package
+data (``snarc.examples``), so the demo needs no checkout.
 """
 
 from __future__ import annotations
 
+import argparse
 import shutil
 import sys
+from importlib import resources
 from pathlib import Path
 
 from rich.console import Console
@@ -19,15 +26,23 @@ from rich.table import Table
 
 from .dsl import SnarcError, elaborate, format_source, summary
 
-ROOT = Path(__file__).resolve().parent
+
+def _shipped(package: str) -> list[Path]:
+    root = resources.files(package)
+    return sorted(Path(str(p)) for p in root.iterdir() if p.name.endswith(".snarc"))
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     from .allocator import tune_allocator
 
+    ap = argparse.ArgumentParser(prog="python -m snarc.demo", description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="the same steps at a toy size")
+    ap.add_argument("--out", default=None, help="output directory (default out/demo)")
+    args = ap.parse_args(argv)
     tune_allocator()
     console = Console()
-    files = sorted((ROOT / "examples").glob("*.snarc")) + sorted((ROOT / "stdlib").glob("*.snarc"))
+    files = _shipped("snarc.examples") + _shipped("snarc.stdlib")
+    root = files[0].parent.parent
     table = Table(title="snarc: the shipped programs")
     for col in ("file", "nodes", "edges", "params", "steps", "input", "fmt"):
         table.add_column(
@@ -35,7 +50,7 @@ def main() -> int:
         )
     failures = 0
     for path in files:
-        rel = path.relative_to(ROOT)
+        rel = path.relative_to(root)
         text = path.read_text(encoding="utf-8")
         try:
             graph = elaborate(path)
@@ -61,16 +76,18 @@ def main() -> int:
     console.print(table)
     if failures:
         return 1
-    return main_job(console)
+    default = Path("out") / ("demo-quick" if args.quick else "demo")
+    return main_job(console, Path(args.out) if args.out else default, quick=args.quick)
 
 
-def main_job(console, out: Path = Path("out") / "demo") -> int:
+def main_job(console, out: Path = Path("out") / "demo", quick: bool = False) -> int:
     """Evolve in the MSE-NAS space on N-Digits, draw the best network, train it."""
     import time
 
-    from .cli.main import main as cli
+    from .dsl import elaborate
     from .evolution.results import front_rows, show_table
     from .evolution.run import Config, Evolution, RunError
+    from .render import RenderError, layout, render_file
     from .training import CHECKPOINT, TrainConfig, train
 
     t0 = time.perf_counter()
@@ -78,11 +95,11 @@ def main_job(console, out: Path = Path("out") / "demo") -> int:
     cfg = Config(
         space="msenas",
         fitness=["rdm", "spikes"],
-        population=12,
-        generations=6,
+        population=4 if quick else 12,
+        generations=1 if quick else 6,
         seed=0,
         batch=30,  # rdm ranks MSE-NAS genomes on 30 as on 100 (docs/data-and-fitness.md)
-        limit=200,
+        limit=100 if quick else 200,
     )
     console.print(
         f"\n[bold]Evolution[/bold]: NSGA-II over the MSE-NAS space (grammars/spaces/msenas.lark), "
@@ -108,16 +125,29 @@ def main_job(console, out: Path = Path("out") / "demo") -> int:
     console.print(
         f"\n[bold]Best architecture[/bold] ({best['hash']}): {best_file}, drawn at three scales:"
     )
+    graph = elaborate(best_file)
     for scale in ("macro", "meso", "micro"):
         target = out / f"best-{scale}.{'svg' if shutil.which('dot') else 'dot'}"
-        cli(["render", str(best_file), "-o", str(target), "--scale", scale])
+        try:
+            render_file(layout(graph, scale), target)
+            console.print(f"{target}: {scale} drawing of network {graph.graph['name']}")
+        except RenderError as err:
+            console.print(f"{target}: no drawing: {err}", style="red")
     t_evo = time.perf_counter() - t0
 
     train_dir = run / "trained" / f"01-{best['hash']}"
-    tcfg = TrainConfig(epochs=3, batch=32, lr=2e-3, seed=0)
+    tcfg = TrainConfig(epochs=1 if quick else 3, batch=32, lr=2e-3, seed=0)
+    if quick:
+        tcfg.limit = 100
     console.print(
         f"\n[bold]Training[/bold] the best architecture for {tcfg.epochs} epochs on N-Digits "
-        f"(1,437 training / 360 test digits; the first run generates the dataset, about a minute): {train_dir}/"
+        + (
+            "(a class-balanced 100 of the digits)"
+            if quick
+            else "(1,437 training / 360 test digits; the first run generates the dataset, "
+            "about a minute)"
+        )
+        + f": {train_dir}/"
     )
     resume = (train_dir / CHECKPOINT).exists()
     result = train(

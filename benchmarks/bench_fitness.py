@@ -28,7 +28,7 @@ import torch
 import snarc
 from snarc import fitness as F
 from snarc.allocator import tune_allocator
-from snarc.cli.main import ndigits_batch
+from snarc.data.batches import class_balanced_batch
 from snarc.data.ndigits import N_TRAIN
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -80,13 +80,13 @@ def main() -> None:
         t0 = time.perf_counter()
         net = snarc.compile(program(path))
         compile_s = time.perf_counter() - t0
-        xt, yt = ndigits_batch(net, args.train_batch, 0, args.limit)
+        xt, yt = class_balanced_batch(net, args.train_batch, 0, args.limit)
         step = train_step_seconds(net, xt, torch.as_tensor(yt), args.train_steps)
         epoch = step * N_TRAIN / xt.shape[1]
         for batch in args.batch:
             torch.manual_seed(0)
             net = snarc.compile(program(path))
-            x, labels = ndigits_batch(net, batch, 0, args.limit)
+            x, labels = class_balanced_batch(net, batch, 0, args.limit)
             seconds = {}
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", F.FitnessWarning)

@@ -266,44 +266,6 @@ def cmd_render(args) -> int:
 # ---------------------------------------------------------------- NIR
 
 
-def load_weights(net, path: str) -> None:
-    """Load a checkpoint (a state dict, or a dict with one under "model") into ``net``."""
-    import torch
-
-    try:
-        data = torch.load(path, map_location="cpu", weights_only=True)
-    except OSError as err:
-        raise SnarcError(f"cannot read the checkpoint {path}: {err.strerror or err}") from None
-    except Exception as err:  # torch raises many kinds for a file that is not a checkpoint
-        first = (str(err).strip().splitlines() or [type(err).__name__])[0].split(". ")[0]
-        raise SnarcError(
-            f"{path} is not a checkpoint torch can load safely: {first}",
-            hint="--weights takes a state dict saved by torch.save or snarc train; "
-            "snarc loads it with weights_only=True and never unpickles code",
-        ) from None
-    state = data.get("model", data) if isinstance(data, dict) else None
-    if not isinstance(state, dict) or not all(
-        isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in state.items()
-    ):
-        raise SnarcError(f"{path} holds no state dict (names to tensors)")
-    try:
-        missing, unexpected = net.load_state_dict(state, strict=False)
-    except RuntimeError as err:  # shapes that do not fit
-        first = (str(err).strip().splitlines() or ["size mismatch"])[-1].strip()
-        raise SnarcError(f"the checkpoint {path} does not match the program: {first}") from None
-    if missing or unexpected:
-        raise SnarcError(
-            f"the checkpoint {path} does not match the program: "
-            + (
-                f"missing {', '.join(missing[:5])}{' ...' if len(missing) > 5 else ''}"
-                if missing
-                else ""
-            )
-            + ("; " if missing and unexpected else "")
-            + (f"unexpected {', '.join(unexpected[:5])}" if unexpected else "")
-        )
-
-
 def cmd_export(args) -> int:
     graph = _network(args, "export")
     import tempfile
@@ -317,6 +279,8 @@ def cmd_export(args) -> int:
     torch.manual_seed(args.seed)
     net = compile_network(graph)
     if args.weights:
+        from ..training.checkpoint import load_weights
+
         load_weights(net, args.weights)
     net.eval()
     nir_graph = to_nir(net, graph, dt=args.dt)
@@ -341,7 +305,7 @@ def cmd_import(args) -> int:
     import nir
     import torch
 
-    from ..exchange.nir_import import from_nir
+    from ..exchange.nir_import import from_nir, program_name
 
     try:
         graph = nir.read(args.file)
@@ -349,7 +313,7 @@ def cmd_import(args) -> int:
         print(f"{args.file}: error: cannot read a NIR graph: {err}", file=sys.stderr)
         return 1
     out = Path(args.output)
-    name = re_ident(out.stem)
+    name = program_name(out.stem)
     try:
         text, state = from_nir(graph, dt=args.dt, source=args.source, steps=args.steps, name=name)
     except (KeyError, IndexError, TypeError, ValueError, AttributeError, RuntimeError) as err:
@@ -371,13 +335,6 @@ def cmd_import(args) -> int:
         f"{out}: snarc program; {weights}: its weights (snarc compile/export --weights {weights})"
     )
     return 0
-
-
-def re_ident(text: str) -> str:
-    import re
-
-    name = re.sub(r"\W", "_", text) or "imported"
-    return name if not name[0].isdigit() else "n_" + name
 
 
 # ---------------------------------------------------------------- data
@@ -420,13 +377,6 @@ def cmd_data(args) -> int:
 # ---------------------------------------------------------------- score
 
 
-def ndigits_batch(net, batch: int, seed: int = 0, limit: int | None = None, data: str = "ndigits"):
-    """A class-balanced batch from ``data`` shaped for ``net`` (see snarc.data.batches)."""
-    from ..data.batches import class_balanced_batch
-
-    return class_balanced_batch(net, batch, seed, limit, data, progress=sys.stderr.isatty())
-
-
 def cmd_score(args) -> int:
     import warnings
 
@@ -435,6 +385,7 @@ def cmd_score(args) -> int:
 
     from .. import fitness as F
     from ..compiler import compile as compile_network
+    from ..data.batches import class_balanced_batch
 
     names = [f.strip() for f in args.fitness.split(",") if f.strip()]
     unknown = [f for f in names if f not in F.FITNESSES]
@@ -450,7 +401,9 @@ def cmd_score(args) -> int:
     torch.manual_seed(args.seed)
     net = compile_network(graph)
     try:
-        x, labels = ndigits_batch(net, args.batch, args.seed, args.limit, args.data)
+        x, labels = class_balanced_batch(
+            net, args.batch, args.seed, args.limit, args.data, progress=sys.stderr.isatty()
+        )
     except SnarcError as err:
         _print_error(err)
         return 1

@@ -473,14 +473,3 @@ def parse(text: str, path: str | Path = "<string>") -> ast.Module:
         raise
     span = ast.Span(path, 1, 1, max(1, text.count("\n")), 1, 0, len(text))
     return ast.Module(path=path, items=tuple(items), comments=comments, source=text, span=span)
-
-
-def parse_file(path: str | Path) -> ast.Module:
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as err:
-        raise SnarcSyntaxError(f"cannot read {path}: {err.strerror or err}") from None
-    except UnicodeDecodeError as err:
-        raise SnarcSyntaxError(f"{path} is not UTF-8 text ({err.reason})") from None
-    return parse(text, path)

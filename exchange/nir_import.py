@@ -94,6 +94,12 @@ def _check_finite(graph) -> None:
                 )
 
 
+def program_name(text: str) -> str:
+    """A network name made from ``text`` (a file name): a snarc identifier."""
+    name = re.sub(r"\W", "_", text) or "imported"
+    return name if not name[0].isdigit() else "n_" + name
+
+
 def _num(x: float) -> str:
     text = f"{x:.6g}"
     return text if any(c in text for c in ".e") else text + ".0"

@@ -105,3 +105,45 @@ def read_checkpoint(path: Path, required_keys=REQUIRED) -> dict:
             f"{path} lacks {', '.join(missing)}: it is not a snarc training checkpoint"
         )
     return ck
+
+
+def load_weights(net, path: str) -> None:
+    """Load a checkpoint (a state dict, or a dict with one under "model") into ``net``.
+
+    Loaded with ``weights_only=True``; where a checksum lies beside the file (snarc's
+    own checkpoints), the bytes are verified against it first."""
+    import torch
+
+    data = verify(Path(path), required=False)
+    try:
+        data = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
+    except Exception as err:  # torch raises many kinds for a file that is not a checkpoint
+        first = (str(err).strip().splitlines() or [type(err).__name__])[0].split(". ")[0]
+        raise CheckpointError(
+            f"{path} is not a checkpoint torch can load safely: {first}",
+            hint="--weights takes a state dict saved by torch.save or snarc train; "
+            "snarc loads it with weights_only=True and never unpickles code",
+        ) from None
+    state = data.get("model", data) if isinstance(data, dict) else None
+    if not isinstance(state, dict) or not all(
+        isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in state.items()
+    ):
+        raise CheckpointError(f"{path} holds no state dict (names to tensors)")
+    try:
+        missing, unexpected = net.load_state_dict(state, strict=False)
+    except RuntimeError as err:  # shapes that do not fit
+        first = (str(err).strip().splitlines() or ["size mismatch"])[-1].strip()
+        raise CheckpointError(
+            f"the checkpoint {path} does not match the program: {first}"
+        ) from None
+    if missing or unexpected:
+        raise CheckpointError(
+            f"the checkpoint {path} does not match the program: "
+            + (
+                f"missing {', '.join(missing[:5])}{' ...' if len(missing) > 5 else ''}"
+                if missing
+                else ""
+            )
+            + ("; " if missing and unexpected else "")
+            + (f"unexpected {', '.join(unexpected[:5])}" if unexpected else "")
+        )

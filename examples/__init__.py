@@ -1,0 +1,2 @@
+"""The shipped example programs (package data, so that ``python -m snarc.demo`` runs from
+an installed wheel)."""
