@@ -28,14 +28,14 @@ from .dsl import (  # noqa: E402
 )
 
 
-def compile(source, **kwargs):  # noqa: A001 - snarc.compile is the documented entry point
-    """Compile a snarc network to a torch module (see :func:`snarc.compiler.compile`).
+def __getattr__(name: str):
+    """``snarc.compile`` (:func:`snarc.compiler.compile`), imported on first use so that
+    ``import snarc`` never imports torch."""
+    if name == "compile":
+        from .compiler import compile
 
-    Imports torch on first use, so that ``import snarc`` stays light.
-    """
-    from .compiler import compile as _compile
-
-    return _compile(source, **kwargs)
+        return compile
+    raise AttributeError(f"module 'snarc' has no attribute {name!r}")
 
 
 __all__ = [

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
 
 import networkx as nx
 import torch
@@ -28,57 +27,14 @@ from ..dsl.errors import SnarcError
 from ..dsl.ir import OpSpec
 from .neurons import NeuronModule
 from .ops import EdgeModule, dense_macs, fanout
+from .plan import EdgeInfo, NodePlan
+from .stats import Stats
 
 BINARY_PRESERVING = {"identity", "maxpool", "flatten"}
 
 
 class SnarcCompileError(SnarcError):
     """An IR construct the compiler cannot lower (an operation with no builder, ...)."""
-
-
-@dataclass
-class EdgeInfo:
-    key: str  # in CompiledNetwork.edges: "src_to_dst"
-    src: str
-    dst: str
-    delay: int
-    order: int
-    kind: str
-    static: bool  # may be computed once for a direct-encoded (repeated) input
-    binary_in: bool  # the weighted op sees spikes: count SOPs, not MACs
-    fanout: float
-    macs: float  # dense MACs per sample and step (when not binary_in)
-    out_shape: tuple
-    genetic: dict | None = None
-
-
-@dataclass
-class NodePlan:
-    name: str
-    kind: str
-    merge: str
-    shape: tuple
-    key: str | None  # key in CompiledNetwork.neurons
-    spiking: bool
-    in_edges: list[EdgeInfo] = field(default_factory=list)
-
-
-@dataclass
-class Stats:
-    """Activity of one forward pass, per sample (tensors of shape ``[B]``)."""
-
-    spikes: dict[str, torch.Tensor]  # spikes per spiking node, summed over time and neurons
-    total_spikes: torch.Tensor
-    sops: torch.Tensor  # synaptic operations triggered by spikes
-    macs: torch.Tensor  # multiply-accumulates on non-spike inputs (e.g. a direct-encoded image)
-    timesteps: int
-
-    def per_sample(self) -> dict[str, float]:
-        return {
-            "spikes": float(self.total_spikes.float().mean()),
-            "sops": float(self.sops.float().mean()),
-            "macs": float(self.macs.float().mean()),
-        }
 
 
 def sanitize(name: str) -> str:

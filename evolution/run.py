@@ -1,4 +1,5 @@
-"""An evolution run: configuration, the generation loop, resume, results.
+"""An evolution run: the generation loop, resume, results (settings in ``config.py``,
+selection in ``selection.py``).
 
 Determinism: generation ``g`` draws from ``numpy.random.default_rng([seed, g])`` and
 depends only on the stored population of generation ``g - 1`` and the genomes first
@@ -11,233 +12,16 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from ..dsl.errors import SnarcError
 from ..fileio import DirectoryLock, atomic_write, real_directory
+from .config import INFRA, Config, RunError, check_data, space_text
 from .operators import Child, Rates, Validator, crossover, make_child, mutate, random_genome
-from .space import DEFAULT_MAX_DEPTH, Node, SearchSpace, load_space
+from .selection import hypervolume, nondominated_ranks, nsga2_order, objective_matrix
+from .space import Node, SearchSpace
 from .store import Record, Store
-
-INFRA = "infra"  # the status of an evaluation that failed for reasons outside the genome
-
-
-def check_data(data: str) -> None:
-    """Open a real dataset's directory once in this process, so that a missing or badly
-    laid out dataset stops the run before any genome is evaluated (N-Digits is built in)."""
-    if data.split(":")[0].lower() == "ndigits":
-        return
-    from ..data.real import open_dataset
-
-    open_dataset(data, train=True)
-
-
-# measure -> direction; spike_aware is derived from rdm_target and spikes
-DIRECTIONS = {
-    "rdm": "max",
-    "rdm_target": "max",
-    "sahd": "max",
-    "naswot": "max",
-    "spike_aware": "max",
-    "params": "min",
-    "sops": "min",
-    "energy": "min",
-    "spikes": "min",
-}
-NEEDS = {"spike_aware": ("rdm_target", "spikes")}
-
-
-class RunError(SnarcError):
-    kind = "run error"
-
-
-@dataclass(frozen=True)
-class Objective:
-    name: str
-    direction: str  # "max" | "min"
-
-    @classmethod
-    def parse(cls, text: str) -> Objective:
-        name, _, direction = text.strip().partition(":")
-        if name not in DIRECTIONS:
-            raise RunError(f"unknown fitness '{name}'", hint=f"one of {', '.join(DIRECTIONS)}")
-        direction = direction or DIRECTIONS[name]
-        if direction not in ("max", "min"):
-            raise RunError(f"'{text}': the direction must be max or min")
-        return cls(name, direction)
-
-    def __str__(self) -> str:
-        return f"{self.name}:{self.direction}"
-
-
-@dataclass
-class Config:
-    space: str = "msenas"
-    fitness: list[str] = field(default_factory=lambda: ["rdm", "spikes"])
-    algorithm: str = "auto"  # nsga2 | scalar | random | auto (nsga2 for >1 objective)
-    population: int = 20
-    generations: int = 5
-    seed: int = 0
-    data: str = "ndigits"
-    batch: int = 50
-    limit: int | None = 200
-    layers: str = "populations"
-    rates: str = "micro=1,meso=1,macro=0.5"
-    crossover: float = 0.9
-    mutation: float = 1.0
-    top_k: int | None = None
-    max_depth: int = DEFAULT_MAX_DEPTH
-    retries: int = 20
-    max_params: int | None = None
-    spikes_ref: float | None = None
-    lam: float = -0.08
-    overrides: dict[str, str] = field(default_factory=dict)
-    executor: str = "process"
-    infra_retries: int = 2  # retries of an evaluation whose worker died or timed out
-    workers: int | None = None
-    timeout: float | None = 600.0
-    address: str | None = None
-
-    # settings that may change on resume without changing the result
-    RUNTIME = ("executor", "workers", "timeout", "address", "infra_retries")
-
-    @property
-    def objectives(self) -> list[Objective]:
-        return [Objective.parse(f) for f in self.fitness]
-
-    @property
-    def mode(self) -> str:
-        if self.algorithm == "auto":
-            return "nsga2" if len(self.fitness) > 1 else "scalar"
-        return self.algorithm
-
-    def measures(self) -> tuple[str, ...]:
-        out: list[str] = []
-        for o in self.objectives:
-            for m in NEEDS.get(o.name, (o.name,)):
-                if m not in out:
-                    out.append(m)
-        for m in ("spikes", "params"):  # always recorded: cheap and always wanted
-            if m not in out:
-                out.append(m)
-        return tuple(out)
-
-    def validate(self) -> None:
-        if not self.fitness:
-            raise RunError("give at least one fitness")
-        self.objectives  # noqa: B018 - parses and checks every objective
-        if self.mode not in ("nsga2", "scalar", "random"):
-            raise RunError(
-                f"unknown algorithm '{self.algorithm}'", hint="one of nsga2, scalar, random, auto"
-            )
-        if self.mode == "scalar" and len(self.fitness) != 1:
-            raise RunError("the scalar algorithm takes exactly one fitness")
-        if self.population < 2:
-            raise RunError("the population must hold at least 2 genomes")
-        if self.generations < 0:
-            raise RunError("the number of generations cannot be negative")
-        try:
-            Rates.parse(self.rates)
-        except ValueError as err:
-            raise RunError(str(err)) from None
-
-    def to_json(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, data: dict) -> Config:
-        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
-        return cls(**known)
-
-
-def space_text(cfg: Config) -> tuple[str, str, str]:
-    """``(text, origin, name)`` of the configured space with its overrides applied."""
-    space = load_space(cfg.space)
-    text = space.text
-    for rule, literal in cfg.overrides.items():
-        if rule not in space.alternatives:
-            raise RunError(f"--override {rule}=...: space '{space.name}' has no rule '{rule}'")
-        text += f"\n%override {rule}: {json.dumps(literal)}\n"
-    return text, space.origin, space.name
-
-
-# ---------------------------------------------------------------- selection helpers
-
-
-def objective_matrix(
-    records: list[Record], objectives: list[Objective], spikes_ref: float | None, lam: float
-) -> np.ndarray:
-    """Objective values as a minimisation matrix (maximised ones negated; failures +inf)."""
-    from ..fitness import spike_aware
-
-    F = np.full((len(records), len(objectives)), np.inf)
-    for i, r in enumerate(records):
-        if not r.ok:
-            continue
-        for j, o in enumerate(objectives):
-            if o.name == "spike_aware":
-                acc = (1.0 + r.measures.get("rdm_target", -1.0)) / 2.0  # Spearman rho -> [0, 1]
-                v = spike_aware(acc, r.measures.get("spikes", 0.0), spikes_ref or 1.0, lam)
-            else:
-                v = r.measures.get(o.name, np.nan)
-            if np.isfinite(v):
-                F[i, j] = -v if o.direction == "max" else v
-    return F
-
-
-def _finite(F: np.ndarray) -> np.ndarray:
-    return np.where(np.isfinite(F), F, 1e300)
-
-
-def nondominated_ranks(F: np.ndarray) -> np.ndarray:
-    """Pareto rank of each row (0 = first front), by pymoo's non-dominated sorting."""
-    from pymoo.util.nds.non_dominated_sorting import NonDominatedSorting
-
-    ranks = np.zeros(len(F), int)
-    if len(F) == 0:
-        return ranks
-    for k, front in enumerate(NonDominatedSorting().do(_finite(F))):
-        ranks[front] = k
-    return ranks
-
-
-def crowding(F: np.ndarray) -> np.ndarray:
-    """NSGA-II crowding distance (pymoo), infinite at the extremes."""
-    from pymoo.operators.survival.rank_and_crowding.metrics import calc_crowding_distance
-
-    if len(F) <= 2:
-        return np.full(len(F), np.inf)
-    return calc_crowding_distance(_finite(F))
-
-
-def nsga2_order(F: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Indices best first by (rank, -crowding, index); also ranks and crowding."""
-    ranks = nondominated_ranks(F)
-    crowd = np.zeros(len(F))
-    for k in np.unique(ranks):
-        idx = np.flatnonzero(ranks == k)
-        crowd[idx] = crowding(F[idx])
-    order = sorted(range(len(F)), key=lambda i: (ranks[i], -crowd[i], i))
-    return np.array(order, int), ranks, crowd
-
-
-def hypervolume(F: np.ndarray, norm: dict | None) -> float | None:
-    """Hypervolume of the points' first front after normalising with the run's ideal and
-    nadir points (from generation 0), reference point 1.1 in every objective."""
-    if norm is None or len(F) == 0:
-        return None
-    from pymoo.indicators.hv import HV
-
-    ideal, nadir = np.array(norm["ideal"]), np.array(norm["nadir"])
-    span = np.where(nadir - ideal > 0, nadir - ideal, 1.0)
-    G = (F[np.all(np.isfinite(F), axis=1)] - ideal) / span
-    if len(G) == 0:
-        return 0.0
-    return float(HV(ref_point=np.full(F.shape[1], 1.1))(G))
-
 
 # ---------------------------------------------------------------- the run
 
@@ -617,3 +401,17 @@ class Evolution:
         from .results import write_results
 
         return write_results(self)
+
+
+__all__ = [
+    "INFRA",
+    "Config",
+    "Evolution",
+    "RunError",
+    "check_data",
+    "hypervolume",
+    "nondominated_ranks",
+    "nsga2_order",
+    "objective_matrix",
+    "space_text",
+]

@@ -379,7 +379,8 @@ def from_nir(
     name: str = "imported",
 ):
     """A NIR graph → (snarc program text, state dict for the compiled program)."""
-    import snarc
+    from ..compiler import compile as compile_network
+    from ..dsl import elaborate
 
     imp = _Importer(graph, dt, source, steps, name)
     text, edges, gains = imp.program()
@@ -387,8 +388,8 @@ def from_nir(
     if "CHANNELS" in text:
         text = _fill_channels(text, imp, edges)
     lark_parser().parse(text)  # a generated program must parse; elaboration checks the rest
-    graph_ir = snarc.elaborate(text)
-    net = snarc.compile(graph_ir)
+    graph_ir = elaborate(text)
+    net = compile_network(graph_ir)
     state = net.state_dict()
     used: dict[tuple[str, str], int] = {}
     for e in edges:

@@ -1,0 +1,151 @@
+"""What an evolution run is asked to do: objectives, settings, and the space's text."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+
+from ..dsl.errors import SnarcError
+from .operators import Rates
+from .space import DEFAULT_MAX_DEPTH, load_space
+
+INFRA = "infra"  # the status of an evaluation that failed for reasons outside the genome
+
+
+def check_data(data: str) -> None:
+    """Open a real dataset's directory once in this process, so that a missing or badly
+    laid out dataset stops the run before any genome is evaluated (N-Digits is built in)."""
+    if data.split(":")[0].lower() == "ndigits":
+        return
+    from ..data.real import open_dataset
+
+    open_dataset(data, train=True)
+
+
+# measure -> direction; spike_aware is derived from rdm_target and spikes
+DIRECTIONS = {
+    "rdm": "max",
+    "rdm_target": "max",
+    "sahd": "max",
+    "naswot": "max",
+    "spike_aware": "max",
+    "params": "min",
+    "sops": "min",
+    "energy": "min",
+    "spikes": "min",
+}
+NEEDS = {"spike_aware": ("rdm_target", "spikes")}
+
+
+class RunError(SnarcError):
+    kind = "run error"
+
+
+@dataclass(frozen=True)
+class Objective:
+    name: str
+    direction: str  # "max" | "min"
+
+    @classmethod
+    def parse(cls, text: str) -> Objective:
+        name, _, direction = text.strip().partition(":")
+        if name not in DIRECTIONS:
+            raise RunError(f"unknown fitness '{name}'", hint=f"one of {', '.join(DIRECTIONS)}")
+        direction = direction or DIRECTIONS[name]
+        if direction not in ("max", "min"):
+            raise RunError(f"'{text}': the direction must be max or min")
+        return cls(name, direction)
+
+    def __str__(self) -> str:
+        return f"{self.name}:{self.direction}"
+
+
+@dataclass
+class Config:
+    space: str = "msenas"
+    fitness: list[str] = field(default_factory=lambda: ["rdm", "spikes"])
+    algorithm: str = "auto"  # nsga2 | scalar | random | auto (nsga2 for >1 objective)
+    population: int = 20
+    generations: int = 5
+    seed: int = 0
+    data: str = "ndigits"
+    batch: int = 50
+    limit: int | None = 200
+    layers: str = "populations"
+    rates: str = "micro=1,meso=1,macro=0.5"
+    crossover: float = 0.9
+    mutation: float = 1.0
+    top_k: int | None = None
+    max_depth: int = DEFAULT_MAX_DEPTH
+    retries: int = 20
+    max_params: int | None = None
+    spikes_ref: float | None = None
+    lam: float = -0.08
+    overrides: dict[str, str] = field(default_factory=dict)
+    executor: str = "process"
+    infra_retries: int = 2  # retries of an evaluation whose worker died or timed out
+    workers: int | None = None
+    timeout: float | None = 600.0
+    address: str | None = None
+
+    # settings that may change on resume without changing the result
+    RUNTIME = ("executor", "workers", "timeout", "address", "infra_retries")
+
+    @property
+    def objectives(self) -> list[Objective]:
+        return [Objective.parse(f) for f in self.fitness]
+
+    @property
+    def mode(self) -> str:
+        if self.algorithm == "auto":
+            return "nsga2" if len(self.fitness) > 1 else "scalar"
+        return self.algorithm
+
+    def measures(self) -> tuple[str, ...]:
+        out: list[str] = []
+        for o in self.objectives:
+            for m in NEEDS.get(o.name, (o.name,)):
+                if m not in out:
+                    out.append(m)
+        for m in ("spikes", "params"):  # always recorded: cheap and always wanted
+            if m not in out:
+                out.append(m)
+        return tuple(out)
+
+    def validate(self) -> None:
+        if not self.fitness:
+            raise RunError("give at least one fitness")
+        self.objectives  # noqa: B018 - parses and checks every objective
+        if self.mode not in ("nsga2", "scalar", "random"):
+            raise RunError(
+                f"unknown algorithm '{self.algorithm}'", hint="one of nsga2, scalar, random, auto"
+            )
+        if self.mode == "scalar" and len(self.fitness) != 1:
+            raise RunError("the scalar algorithm takes exactly one fitness")
+        if self.population < 2:
+            raise RunError("the population must hold at least 2 genomes")
+        if self.generations < 0:
+            raise RunError("the number of generations cannot be negative")
+        try:
+            Rates.parse(self.rates)
+        except ValueError as err:
+            raise RunError(str(err)) from None
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> Config:
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        return cls(**known)
+
+
+def space_text(cfg: Config) -> tuple[str, str, str]:
+    """``(text, origin, name)`` of the configured space with its overrides applied."""
+    space = load_space(cfg.space)
+    text = space.text
+    for rule, literal in cfg.overrides.items():
+        if rule not in space.alternatives:
+            raise RunError(f"--override {rule}=...: space '{space.name}' has no rule '{rule}'")
+        text += f"\n%override {rule}: {json.dumps(literal)}\n"
+    return text, space.origin, space.name
