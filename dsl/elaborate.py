@@ -830,37 +830,25 @@ class Elaborator:
         return {"rank": rank, "pool": pool, "span": span}
 
     # ============================================================ network
+    def _the_one(self, net: ast.NetworkDef, kind, what: str, hint: str):
+        """The network's single statement of ``kind`` (its input, its readout)."""
+        found = [s for s in net.body if isinstance(s, kind)]
+        if not found:
+            raise self._err(
+                SnarcValueError, f"network '{net.name}' has no {what}", net.span, hint=hint
+            )
+        if len(found) > 1:
+            raise self._err(
+                SnarcValueError,
+                f"a network has one {what}",
+                found[1].span,
+                notes=[("the first is here", found[0].span)],
+            )
+        return found
+
     def network(self, net: ast.NetworkDef, path: str) -> nx.MultiDiGraph:
-        inputs = [s for s in net.body if isinstance(s, ast.Input)]
-        readouts = [s for s in net.body if isinstance(s, ast.Readout)]
-        if not inputs:
-            raise self._err(
-                SnarcValueError,
-                f"network '{net.name}' has no input",
-                net.span,
-                hint="add e.g. `input image(3, 32, 32) steps 8`",
-            )
-        if len(inputs) > 1:
-            raise self._err(
-                SnarcValueError,
-                "a network has one input",
-                inputs[1].span,
-                notes=[("the first is here", inputs[0].span)],
-            )
-        if not readouts:
-            raise self._err(
-                SnarcValueError,
-                f"network '{net.name}' has no readout",
-                net.span,
-                hint="add e.g. `readout fc over mean`",
-            )
-        if len(readouts) > 1:
-            raise self._err(
-                SnarcValueError,
-                "a network has one readout",
-                readouts[1].span,
-                notes=[("the first is here", readouts[0].span)],
-            )
+        inputs = self._the_one(net, ast.Input, "input", "add e.g. `input image(3, 32, 32) steps 8`")
+        readouts = self._the_one(net, ast.Readout, "readout", "add e.g. `readout fc over mean`")
         frame = Frame(prefix="", scope_name="", motif=None, env={}, in_node="input")
         input_spec, steps = self._input(inputs[0], frame)
         self.add_node("input", "input", inputs[0].span, frame, None, "sum")

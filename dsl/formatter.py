@@ -48,6 +48,16 @@ def call(c: ast.Call) -> str:
     return f"{c.name}({args(c.args)})" if c.args else c.name
 
 
+def chain(ops) -> str:
+    """`` : op | op`` after a connection or readout; nothing without operations."""
+    return " : " + " | ".join(call(o) for o in ops) if ops else ""
+
+
+def words(*parts) -> str:
+    """The parts that are not empty, separated by spaces."""
+    return " ".join(p for p in parts if p)
+
+
 def statement(s) -> str:
     if isinstance(s, ast.Import):
         return f'import "{s.target}"' if s.is_path else f"import {s.target}"
@@ -59,39 +69,29 @@ def statement(s) -> str:
         text = f"{', '.join(s.names)} : {neuron}"
         return text + (f" merge {s.merge}" if s.merge else "")
     if isinstance(s, ast.Edge):
-        text = f"{s.src.name} {s.arrow} {s.dst.name}"
-        if s.ops:
-            text += " : " + " | ".join(call(o) for o in s.ops)
-        if s.sign:
-            text += f" {s.sign}"
-        if s.genetic is not None:
-            text += f" genetic({args(s.genetic)})"
-        return text
+        return words(
+            f"{s.src.name} {s.arrow} {s.dst.name}{chain(s.ops)}",
+            s.sign,
+            s.genetic is not None and f"genetic({args(s.genetic)})",
+        )
     if isinstance(s, ast.Cell):
-        text = f"cell {s.name} = {s.callee}"
-        if s.args:
-            text += f"({args(s.args)})"
-        if s.sources:
-            text += " from " + ", ".join(r.name for r in s.sources)
-        if s.merge:
-            text += f" merge {s.merge}"
-        return text
+        return words(
+            f"cell {s.name} = {s.callee}" + (f"({args(s.args)})" if s.args else ""),
+            s.sources and "from " + ", ".join(r.name for r in s.sources),
+            s.merge and f"merge {s.merge}",
+        )
     if isinstance(s, ast.Out):
         if s.merge is None:
             return f"out {s.refs[0].name}"
         return f"out {s.merge}({', '.join(r.name for r in s.refs)})"
     if isinstance(s, ast.Input):
-        text = f"input {s.kind}({args(s.args)}) steps {expr(s.steps)}"
-        if s.encode:
-            text += f" encode {s.encode}"
-        if s.dt is not None:
-            text += f" dt {expr(s.dt)}"
-        return text
+        return words(
+            f"input {s.kind}({args(s.args)}) steps {expr(s.steps)}",
+            s.encode and f"encode {s.encode}",
+            s.dt is not None and f"dt {expr(s.dt)}",
+        )
     if isinstance(s, ast.Readout):
-        text = f"readout {s.ref.name}"
-        if s.ops:
-            text += " : " + " | ".join(call(o) for o in s.ops)
-        return text + f" over {s.over}"
+        return f"readout {s.ref.name}{chain(s.ops)} over {s.over}"
     raise TypeError(s)  # pragma: no cover
 
 

@@ -183,6 +183,14 @@ _COUNT: dict[str, Callable] = {
 }
 
 _BIAS = ArgDef("bias", "bool", False, doc="add a learnable bias (off by default, as in most SNNs)")
+_TAU_SYN = ArgDef(
+    "tau_syn", "float", 0.0, check=non_negative, doc="synaptic time constant; 0: none"
+)
+_POOL = (  # the arguments of both poolings
+    ArgDef("kernel", "int", REQUIRED, check=at_least_one),
+    ArgDef("stride", "int", None, check=at_least_one, doc="default: the kernel size"),
+    ArgDef("padding", "int", 0, check=non_negative),
+)
 
 OPS: dict[str, OpDef] = {
     op.name: op
@@ -209,20 +217,12 @@ OPS: dict[str, OpDef] = {
         ),
         OpDef(
             "maxpool",
-            (
-                ArgDef("kernel", "int", REQUIRED, check=at_least_one),
-                ArgDef("stride", "int", None, check=at_least_one, doc="default: the kernel size"),
-                ArgDef("padding", "int", 0, check=non_negative),
-            ),
+            _POOL,
             "max pooling (of spikes: a spike if any input spiked)",
         ),
         OpDef(
             "avgpool",
-            (
-                ArgDef("kernel", "int", REQUIRED, check=at_least_one),
-                ArgDef("stride", "int", None, check=at_least_one, doc="default: the kernel size"),
-                ArgDef("padding", "int", 0, check=non_negative),
-            ),
+            _POOL,
             "average pooling",
         ),
         OpDef("bn", (ArgDef("affine", "bool", True),), "batch normalisation (per channel)"),
@@ -310,13 +310,7 @@ NEURON_MODELS: dict[str, NeuronModel] = {
             "LIF",
             (
                 ArgDef("tau_mem", "float", 2.0, check=positive, doc="membrane time constant"),
-                ArgDef(
-                    "tau_syn",
-                    "float",
-                    0.0,
-                    check=non_negative,
-                    doc="synaptic time constant; 0: none",
-                ),
+                _TAU_SYN,
                 ArgDef("v_leak", "float", 0.0),
                 *_COMMON_SPIKING,
             ),
@@ -354,13 +348,7 @@ NEURON_MODELS: dict[str, NeuronModel] = {
                 ArgDef(
                     "beta", "float", 1.8, check=non_negative, doc="threshold increase per spike"
                 ),
-                ArgDef(
-                    "tau_syn",
-                    "float",
-                    0.0,
-                    check=non_negative,
-                    doc="synaptic time constant; 0: none",
-                ),
+                _TAU_SYN,
                 ArgDef("v_leak", "float", 0.0),
                 *_COMMON_SPIKING,
             ),
