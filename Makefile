@@ -40,6 +40,7 @@ format: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m pip install -q -e '.[dev,bench]'
 	$(PY) benchmarks/bench_frontend.py
+	$(PY) benchmarks/bench_validate.py
 	$(PY) benchmarks/bench_runtime.py
 	$(PY) benchmarks/bench_fitness.py
 	$(PY) benchmarks/bench_train.py

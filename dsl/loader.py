@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from functools import cache
 from importlib import resources
 from pathlib import Path
 
@@ -53,6 +54,12 @@ class Scope:
 
     def motifs(self) -> dict[str, ast.MotifDef]:
         return {k: d.node for k, d in self.names.items() if isinstance(d.node, ast.MotifDef)}
+
+
+@cache
+def _std_module(key: str, text: str) -> ast.Module:
+    """A standard library module, parsed once per process (the AST is immutable)."""
+    return parse(text, key)
 
 
 def std_modules() -> list[str]:
@@ -118,7 +125,13 @@ class Loader:
                 span,
                 expected="one of " + ", ".join(std_modules()),
             )
-        return self.parse_text(resource.read_text(encoding="utf-8"), key)
+        try:
+            module = _std_module(key, resource.read_text(encoding="utf-8"))
+        except SnarcError as err:
+            raise err.with_sources(self.sources) from None
+        self.modules[key] = module
+        self.sources[key] = module.source
+        return module
 
     def _resolve(self, imp: ast.Import, importer: ast.Module) -> ast.Module:
         if not imp.is_path:

@@ -134,8 +134,8 @@ class Validator:
         if sentence in self._ok:
             return self._ok[sentence]
         try:
-            text = self.space.canonical(tree)
-            self.space.validate(text, self.max_params)
+            text, module = self.space.parsed(tree)  # one parse: formatted and elaborated
+            self.space.validate(module, self.max_params)
             result = (text, genome_hash(text))
         except SnarcError:
             result = None

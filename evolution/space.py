@@ -359,19 +359,26 @@ class SearchSpace:
     def sentence(tree: Node) -> str:
         return " ".join(tree.leaves())
 
+    def parsed(self, tree: Node):
+        """``(canonical text, Module)`` of a derivation, from one parse of its sentence
+        (raises SnarcSyntaxError if invalid). Formatting preserves meaning, so the
+        Module elaborates as the canonical text would."""
+        from ..dsl import format_module, parse
+
+        module = parse(self.sentence(tree), f"<{self.name} genome>")
+        return format_module(module), module
+
     def canonical(self, tree: Node) -> str:
         """The formatted snarc program of a derivation (raises SnarcSyntaxError if invalid)."""
-        from ..dsl import format_source
+        return self.parsed(tree)[0]
 
-        return format_source(self.sentence(tree), f"<{self.name} genome>")
-
-    def validate(self, text: str, max_params: int | None = None):
-        """Parse and elaborate a canonical program; returns the IR graph or raises SnarcError."""
+    def validate(self, program, max_params: int | None = None):
+        """Elaborate a program (canonical text, or its parsed Module); returns the IR graph
+        or raises SnarcError."""
         from ..dsl import DEFAULT_MAX_PARAMS, elaborate, parse
 
-        graph = elaborate(
-            parse(text, f"<{self.name} genome>"), max_params=max_params or DEFAULT_MAX_PARAMS
-        )
+        module = parse(program, f"<{self.name} genome>") if isinstance(program, str) else program
+        graph = elaborate(module, max_params=max_params or DEFAULT_MAX_PARAMS)
         if graph is None:
             raise SpaceError(f"a sentence of space '{self.name}' has no network")
         return graph
