@@ -28,7 +28,7 @@ import torch
 
 from ..dsl.elaborate import RESERVED
 from ..dsl.errors import SnarcError
-from ..dsl.parser import keywords, lark_parser
+from ..dsl.parser import keywords
 
 NEURONS = ("LIF", "CubaLIF", "IF", "LI")
 SYNAPSES = ("Conv2d", "Affine", "Linear", "AvgPool2d", "SumPool2d", "Flatten", "Scale", "Delay")
@@ -387,7 +387,6 @@ def from_nir(
     # SumPool2d is a depthwise conv with ones: fill in the channel count from the shapes
     if "CHANNELS" in text:
         text = _fill_channels(text, imp, edges)
-    lark_parser().parse(text)  # a generated program must parse; elaboration checks the rest
     graph_ir = elaborate(text)
     net = compile_network(graph_ir)
     state = net.state_dict()

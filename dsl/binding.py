@@ -1,0 +1,187 @@
+"""Evaluating argument expressions and binding arguments to a signature (operations,
+neuron models), with the coercions and range checks of each argument."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import ast
+from .errors import SnarcTypeError, SnarcValueError
+from .signatures import REQUIRED, SURROGATES, ArgDef
+from .values import CallValue, Symbol, describe, suggest
+
+
+class Binder:
+    """The part of the elaborator that evaluates and binds arguments (a mixin: it uses
+    the elaborator's ``error``)."""
+
+    def evaluate(self, expr: ast.Expr, env: dict[str, Any]):
+        if isinstance(expr, ast.Num):
+            return expr.value
+        if isinstance(expr, ast.Var):
+            if expr.name in env:
+                return env[expr.name]
+            if expr.name == "true":
+                return True
+            if expr.name == "false":
+                return False
+            return Symbol(expr.name, expr.span)
+        if isinstance(expr, ast.Neg):
+            v = self.evaluate(expr.operand, env)
+            self._need_number(v, expr.operand.span, "'-'")
+            return -v
+        if isinstance(expr, ast.BinOp):
+            a = self.evaluate(expr.left, env)
+            b = self.evaluate(expr.right, env)
+            self._need_number(a, expr.left.span, f"'{expr.op}'")
+            self._need_number(b, expr.right.span, f"'{expr.op}'")
+            if expr.op == "+":
+                return a + b
+            if expr.op == "-":
+                return a - b
+            if expr.op == "*":
+                return a * b
+            if b == 0:
+                raise self.error(SnarcValueError, "division by zero", expr.span)
+            if expr.op == "%":
+                return a % b
+            if isinstance(a, int) and isinstance(b, int) and a % b == 0:
+                return a // b
+            return a / b
+        if isinstance(expr, ast.Call):
+            return CallValue(
+                expr.name,
+                tuple((a.name, self.evaluate(a.value, env)) for a in expr.args),
+                expr.span,
+            )
+        raise AssertionError(f"unknown expression {expr!r}")  # pragma: no cover
+
+    def _need_number(self, v, span, where):
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            raise self.error(SnarcTypeError, f"{where} needs a number, got {describe(v)}", span)
+
+    def _coerce(self, argdef: ArgDef, value, span, callee: str):
+        what = f"{callee}: '{argdef.name}'"
+        t = argdef.type
+        if t == "int":
+            if isinstance(value, bool) or not isinstance(value, int):
+                if isinstance(value, float):
+                    raise self.error(
+                        SnarcTypeError, f"{what} must be a whole number, got {value:g}", span
+                    )
+                raise self.error(
+                    SnarcTypeError, f"{what} must be a whole number, got {describe(value)}", span
+                )
+        elif t == "float":
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise self.error(
+                    SnarcTypeError, f"{what} must be a number, got {describe(value)}", span
+                )
+            value = float(value)
+        elif t == "bool":
+            if not isinstance(value, bool):
+                raise self.error(
+                    SnarcTypeError, f"{what} must be true or false, got {describe(value)}", span
+                )
+        elif t == "symbol":
+            if not isinstance(value, Symbol) or value.name not in argdef.choices:
+                raise self.error(
+                    SnarcValueError,
+                    f"{what} must be one of {', '.join(argdef.choices)}, got {describe(value)}",
+                    span,
+                )
+            value = value.name
+        elif t == "surrogate":
+            value = self._surrogate(value, span, what)
+        if argdef.check is not None and value is not None and t in ("int", "float"):
+            problem = argdef.check(value)
+            if problem:
+                raise self.error(SnarcValueError, f"{what} {problem}, got {value:g}", span)
+        return value
+
+    def _surrogate(self, value, span, what):
+        if isinstance(value, Symbol):
+            name, args = value.name, ()
+        elif isinstance(value, CallValue):
+            name, args = value.name, value.args
+        else:
+            raise self.error(
+                SnarcTypeError,
+                f"{what} must be a surrogate gradient such as atan(2.0), got {describe(value)}",
+                span,
+            )
+        if name not in SURROGATES:
+            raise self.error(
+                SnarcValueError,
+                f"{what}: unknown surrogate gradient '{name}'",
+                span,
+                expected="one of " + ", ".join(SURROGATES),
+            )
+        alpha = 2.0 if name in ("atan", "sigmoid") else (100.0 if name == "superspike" else 1.0)
+        if len(args) > 1 or (args and args[0][0] not in (None, "alpha")):
+            raise self.error(
+                SnarcTypeError, f"{name}(...) takes one argument, its sharpness alpha", span
+            )
+        if args:
+            alpha = args[0][1]
+            if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or alpha <= 0:
+                raise self.error(
+                    SnarcValueError,
+                    f"{name}: alpha must be a number > 0, got {describe(alpha)}",
+                    span,
+                )
+        return (name, float(alpha))
+
+    def bind(self, callee: str, signature, args, env, span, kind="operation"):
+        """Match call arguments to a signature; fill defaults; coerce types."""
+        bound: dict[str, tuple[Any, ast.Span]] = {}
+        names = [a.name for a in signature]
+        positional = True
+        for i, arg in enumerate(args):
+            if arg.name is None:
+                if not positional:
+                    raise self.error(
+                        SnarcTypeError,
+                        "a positional argument cannot follow a keyword argument",
+                        arg.span,
+                    )
+                if i >= len(signature):
+                    raise self.error(
+                        SnarcTypeError,
+                        f"{callee}() takes at most {len(signature)} argument"
+                        f"{'s' if len(signature) != 1 else ''}, got {len(args)}",
+                        arg.span,
+                        expected=f"{callee}({', '.join(names)})"
+                        if names
+                        else f"{callee} without arguments",
+                    )
+                key = signature[i].name
+            else:
+                positional = False
+                key = arg.name
+                if key not in names:
+                    raise self.error(
+                        SnarcTypeError,
+                        f"{callee}() has no argument '{key}'",
+                        arg.span,
+                        expected="one of " + ", ".join(names) if names else "no arguments",
+                        hint=suggest(key, names),
+                    )
+                if key in bound:
+                    raise self.error(SnarcTypeError, f"{callee}() got '{key}' twice", arg.span)
+            bound[key] = (self.evaluate(arg.value, env), arg.value.span)
+        out = {}
+        for a in signature:
+            if a.name in bound:
+                value, vspan = bound[a.name]
+                out[a.name] = self._coerce(a, value, vspan, callee)
+            elif a.default is REQUIRED:
+                raise self.error(
+                    SnarcTypeError,
+                    f"{callee}() is missing its argument '{a.name}'",
+                    span,
+                    expected=f"{callee}({', '.join(names)})",
+                )
+            else:
+                out[a.name] = a.default
+        return out
