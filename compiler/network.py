@@ -25,12 +25,11 @@ from torch import nn
 
 from ..dsl.errors import SnarcError
 from ..dsl.ir import OpSpec
+from ..dsl.signatures import OPS
 from .neurons import NeuronModule
 from .ops import EdgeModule, dense_macs, fanout
 from .plan import EdgeInfo, NodePlan
 from .stats import Stats
-
-BINARY_PRESERVING = {"identity", "maxpool", "flatten"}
 
 
 class SnarcCompileError(SnarcError):
@@ -132,7 +131,7 @@ class CompiledNetwork(nn.Module):
                     and all(
                         self._binary.get(u, False)
                         and not e["sign"]
-                        and all(op.name in BINARY_PRESERVING for op in e["ops"])
+                        and all(OPS[op.name].binary_preserving for op in e["ops"])
                         for u, _, e in ins
                     )
                 )
@@ -151,10 +150,10 @@ class CompiledNetwork(nn.Module):
                         hint="pass one with snarc.compile(..., builders={'" + op.name + "': fn})",
                     )
                 ops.append(builder(op))
-                if op.name in ("conv", "linear") and weighted < 0:
+                if OPS[op.name].weighted and weighted < 0:
                     weighted = i
             before = d["ops"][: max(weighted, 0)]
-            binary_in = self._binary[u] and all(op.name in BINARY_PRESERVING for op in before)
+            binary_in = self._binary[u] and all(OPS[op.name].binary_preserving for op in before)
             wspec: OpSpec | None = d["ops"][weighted] if weighted >= 0 else None
             key = f"{sanitize(u)}_to_{sanitize(v)}"
             if key in self.edges:
@@ -166,7 +165,7 @@ class CompiledNetwork(nn.Module):
                 delay=d["delay"],
                 order=d["order"],
                 kind=d["kind"],
-                static=not any(op.name == "dropout" for op in d["ops"]),
+                static=not any(OPS[op.name].stochastic for op in d["ops"]),
                 binary_in=binary_in,
                 fanout=fanout(wspec) if wspec else 0.0,
                 macs=dense_macs(wspec) if wspec else 0.0,

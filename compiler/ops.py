@@ -16,6 +16,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..dsl.ir import OpSpec
+from ..dsl.signatures import OPS
 
 
 class Dense(nn.Linear):
@@ -156,26 +157,14 @@ def fanout(spec: OpSpec) -> float:
     A convolution reaches ``C_out/groups · k² / stride²`` outputs per input on average,
     a dense map ``F_out``; other operations do no multiply-accumulate.
     """
-    if spec.name == "conv":
-        return (
-            spec.out_shape[0]
-            / spec.get("groups")
-            * spec.get("kernel") ** 2
-            / spec.get("stride") ** 2
-        )
-    if spec.name == "linear":
-        return float(spec.out_shape[0])
-    return 0.0
+    fn = OPS[spec.name].fanout
+    return float(fn(spec)) if fn is not None else 0.0
 
 
 def dense_macs(spec: OpSpec) -> float:
     """Multiply-accumulates of ``spec`` on a dense (non-spike) input, per sample and step."""
-    if spec.name == "conv":
-        c_out, h, w = spec.out_shape
-        return c_out * h * w * spec.in_shape[0] / spec.get("groups") * spec.get("kernel") ** 2
-    if spec.name == "linear":
-        return float(spec.out_shape[0] * math.prod(spec.in_shape))
-    return 0.0
+    fn = OPS[spec.name].macs
+    return float(fn(spec)) if fn is not None else 0.0
 
 
 class EdgeModule(nn.Module):

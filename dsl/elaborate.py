@@ -129,7 +129,7 @@ class Elaborator(Binder):
         bound = self.bind(model_name, model.signature, args, {}, span, kind="neuron")
         arg_spans = {a.name or model.signature[i].name: a.value.span for i, a in enumerate(args)}
         for tc in model.time_constants:
-            strict = model_name == "PLIF"
+            strict = model.strict_time_constants
             if bound[tc] < self.dt or (strict and bound[tc] <= self.dt):
                 rel = "greater than" if strict else "at least"
                 raise self.error(

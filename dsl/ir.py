@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .ast import NO_SPAN, Span
+from .signatures import NEURON_MODELS
 
 Shape = tuple[int, ...]
 
@@ -55,12 +56,12 @@ class NeuronSpec:
 
     @property
     def spiking(self) -> bool:
-        return self.model != "LI"
+        return NEURON_MODELS[self.model].spiking
 
     @property
     def learnable(self) -> int:
         """Learnable parameters per population."""
-        return 1 if self.model == "PLIF" else 0
+        return NEURON_MODELS[self.model].learnable
 
     def describe(self) -> str:
         parts = []

@@ -9,16 +9,16 @@ from .errors import (
     SnarcValueError,
 )
 from .ir import OpSpec
-from .signatures import OPS, OpError, fmt_shape, shortcut_expansion
+from .signatures import OPS, OpError, fmt_shape
 
 
 def apply_ops(elab, shape, pending, span, scope):
     specs = []
     for name, args, ospan in pending:
         expanded = [(name, args)]
-        if name == "shortcut":
+        if OPS[name].expand is not None:  # a macro: the operations it stands for
             try:
-                expanded = shortcut_expansion(shape, args)
+                expanded = OPS[name].expand(shape, args)
             except OpError as err:
                 raise shape_err(elab, f"{name}: {err}", ospan, scope) from None
         for ename, eargs in expanded:

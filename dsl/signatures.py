@@ -60,16 +60,27 @@ class OpError(Exception):
 
 @dataclass(frozen=True)
 class OpDef:
+    """What a synaptic operation *is*: every fact the front end and the backends need
+    that does not depend on a backend (the builders live in the backends' tables)."""
+
     name: str
     signature: tuple[ArgDef, ...]
     doc: str
-    weighted: bool = False  # conv and linear: can be genetically encoded
+    shape: Callable | None = None  # (in_shape, args) -> out_shape; raises OpError
+    params: Callable | None = None  # (in_shape, out_shape, args) -> parameter count
+    weighted: bool = False  # a weight matrix (conv, linear): genetic encoding, SOPs/MACs
+    binary_preserving: bool = False  # spikes in, spikes out (the next op still sees spikes)
+    stochastic: bool = False  # differs between calls (dropout): never computed once for T
+    shown: bool = True  # named in drawings' labels (identity is not)
+    expand: Callable | None = None  # a macro: (in_shape, args) -> [(op, args)], no op itself
+    fanout: Callable | None = None  # OpSpec -> synaptic operations per nonzero input
+    macs: Callable | None = None  # OpSpec -> MACs on a dense input, per sample and step
 
     def infer(self, shape: tuple[int, ...], a: dict) -> tuple[int, ...]:
-        return _INFER[self.name](shape, a)
+        return self.shape(shape, a)
 
     def count(self, shape: tuple[int, ...], out: tuple[int, ...], a: dict) -> int:
-        return _COUNT.get(self.name, lambda s, o, a: 0)(shape, out, a)
+        return self.params(shape, out, a) if self.params else 0
 
 
 def _need_map(name, shape):
@@ -164,23 +175,24 @@ def _vote_infer(shape, a):
     return (n // g,)
 
 
-_INFER: dict[str, Callable] = {
-    "conv": _conv_infer,
-    "linear": _linear_infer,
-    "maxpool": _pool_infer("maxpool"),
-    "avgpool": _pool_infer("avgpool"),
-    "bn": _same,
-    "identity": _same,
-    "zero": _same,
-    "dropout": _same,
-    "flatten": _flatten,
-    "vote": _vote_infer,
-}
-_COUNT: dict[str, Callable] = {
-    "conv": _conv_count,
-    "linear": _linear_count,
-    "bn": _bn_count,
-}
+def _conv_fanout(spec) -> float:
+    """A convolution reaches ``C_out/groups · k² / stride²`` outputs per input on average."""
+    return (
+        spec.out_shape[0] / spec.get("groups") * spec.get("kernel") ** 2 / spec.get("stride") ** 2
+    )
+
+
+def _conv_macs(spec) -> float:
+    c_out, h, w = spec.out_shape
+    return c_out * h * w * spec.in_shape[0] / spec.get("groups") * spec.get("kernel") ** 2
+
+
+def _linear_macs(spec) -> float:
+    n = 1
+    for s in spec.in_shape:
+        n *= s
+    return float(spec.out_shape[0] * n)
+
 
 _BIAS = ArgDef("bias", "bool", False, doc="add a learnable bias (off by default, as in most SNNs)")
 _TAU_SYN = ArgDef(
@@ -191,60 +203,6 @@ _POOL = (  # the arguments of both poolings
     ArgDef("stride", "int", None, check=at_least_one, doc="default: the kernel size"),
     ArgDef("padding", "int", 0, check=non_negative),
 )
-
-OPS: dict[str, OpDef] = {
-    op.name: op
-    for op in [
-        OpDef(
-            "conv",
-            (
-                ArgDef("kernel", "int", REQUIRED, check=at_least_one, doc="kernel size k (k×k)"),
-                ArgDef("channels", "int", REQUIRED, check=at_least_one, doc="output channels"),
-                ArgDef("stride", "int", 1, check=at_least_one),
-                ArgDef("padding", "int", None, check=non_negative, doc="default: 'same' (k//2)"),
-                ArgDef("groups", "int", 1, check=at_least_one),
-                ArgDef("dilation", "int", 1, check=at_least_one),
-                _BIAS,
-            ),
-            "2-d convolution",
-            weighted=True,
-        ),
-        OpDef(
-            "linear",
-            (ArgDef("features", "int", REQUIRED, check=at_least_one), _BIAS),
-            "fully connected map; flattens its input",
-            weighted=True,
-        ),
-        OpDef(
-            "maxpool",
-            _POOL,
-            "max pooling (of spikes: a spike if any input spiked)",
-        ),
-        OpDef(
-            "avgpool",
-            _POOL,
-            "average pooling",
-        ),
-        OpDef("bn", (ArgDef("affine", "bool", True),), "batch normalisation (per channel)"),
-        OpDef("identity", (), "passes its input on unchanged"),
-        OpDef("zero", (), "outputs zeros of the input's shape (a cut connection)"),
-        OpDef("dropout", (ArgDef("p", "float", 0.5, check=probability),), "dropout while training"),
-        OpDef("flatten", (), "(C, H, W) → (C·H·W,)"),
-        OpDef(
-            "vote",
-            (ArgDef("group", "int", REQUIRED, check=at_least_one),),
-            "voting layer: averages consecutive groups of features (AutoSNN's boost)",
-        ),
-        OpDef(
-            "shortcut",
-            (
-                ArgDef("channels", "int", REQUIRED, check=at_least_one),
-                ArgDef("stride", "int", 1, check=at_least_one),
-            ),
-            "residual shortcut: identity when shapes match, else conv 1×1 (stride) + bn",
-        ),
-    ]
-}
 
 
 def shortcut_expansion(shape: tuple[int, ...], a: dict) -> list[tuple[str, dict]]:
@@ -272,6 +230,94 @@ def shortcut_expansion(shape: tuple[int, ...], a: dict) -> list[tuple[str, dict]
 
 # ---------------------------------------------------------------- neuron models
 
+
+OPS: dict[str, OpDef] = {
+    op.name: op
+    for op in [
+        OpDef(
+            "conv",
+            (
+                ArgDef("kernel", "int", REQUIRED, check=at_least_one, doc="kernel size k (k×k)"),
+                ArgDef("channels", "int", REQUIRED, check=at_least_one, doc="output channels"),
+                ArgDef("stride", "int", 1, check=at_least_one),
+                ArgDef("padding", "int", None, check=non_negative, doc="default: 'same' (k//2)"),
+                ArgDef("groups", "int", 1, check=at_least_one),
+                ArgDef("dilation", "int", 1, check=at_least_one),
+                _BIAS,
+            ),
+            "2-d convolution",
+            shape=_conv_infer,
+            params=_conv_count,
+            weighted=True,
+            fanout=_conv_fanout,
+            macs=_conv_macs,
+        ),
+        OpDef(
+            "linear",
+            (ArgDef("features", "int", REQUIRED, check=at_least_one), _BIAS),
+            "fully connected map; flattens its input",
+            shape=_linear_infer,
+            params=_linear_count,
+            weighted=True,
+            fanout=lambda spec: float(spec.out_shape[0]),
+            macs=_linear_macs,
+        ),
+        OpDef(
+            "maxpool",
+            _POOL,
+            "max pooling (of spikes: a spike if any input spiked)",
+            shape=_pool_infer("maxpool"),
+            binary_preserving=True,
+        ),
+        OpDef(
+            "avgpool",
+            _POOL,
+            "average pooling",
+            shape=_pool_infer("avgpool"),
+        ),
+        OpDef(
+            "bn",
+            (ArgDef("affine", "bool", True),),
+            "batch normalisation (per channel)",
+            shape=_same,
+            params=_bn_count,
+        ),
+        OpDef(
+            "identity",
+            (),
+            "passes its input on unchanged",
+            shape=_same,
+            binary_preserving=True,
+            shown=False,
+        ),
+        OpDef("zero", (), "outputs zeros of the input's shape (a cut connection)", shape=_same),
+        OpDef(
+            "dropout",
+            (ArgDef("p", "float", 0.5, check=probability),),
+            "dropout while training",
+            shape=_same,
+            stochastic=True,
+        ),
+        OpDef("flatten", (), "(C, H, W) → (C·H·W,)", shape=_flatten, binary_preserving=True),
+        OpDef(
+            "vote",
+            (ArgDef("group", "int", REQUIRED, check=at_least_one),),
+            "voting layer: averages consecutive groups of features (AutoSNN's boost)",
+            shape=_vote_infer,
+        ),
+        OpDef(
+            "shortcut",
+            (
+                ArgDef("channels", "int", REQUIRED, check=at_least_one),
+                ArgDef("stride", "int", 1, check=at_least_one),
+            ),
+            "residual shortcut: identity when shapes match, else conv 1×1 (stride) + bn",
+            expand=shortcut_expansion,
+        ),
+    ]
+}
+
+
 SURROGATES = ("atan", "superspike", "triangle", "tanh", "circ", "erfc", "sigmoid")
 
 _COMMON_SPIKING = (
@@ -296,11 +342,16 @@ _COMMON_SPIKING = (
 
 @dataclass(frozen=True)
 class NeuronModel:
+    """What a neuron model *is*: its parameters and the facts the backends need."""
+
     name: str
     signature: tuple[ArgDef, ...]
     doc: str
     time_constants: tuple[str, ...] = ()  # must be >= dt (0 allowed where noted)
     optional_time_constants: tuple[str, ...] = ()  # 0 disables
+    spiking: bool = True  # emits spikes (LI reports its membrane potential instead)
+    learnable: int = 0  # learnable parameters per population (PLIF's time constant)
+    strict_time_constants: bool = False  # time constants must exceed dt, not only reach it
 
 
 NEURON_MODELS: dict[str, NeuronModel] = {
@@ -333,6 +384,8 @@ NEURON_MODELS: dict[str, NeuronModel] = {
             ),
             "parametric LIF: one learnable time constant per population (Fang et al. 2021)",
             time_constants=("tau",),
+            learnable=1,
+            strict_time_constants=True,
         ),
         NeuronModel(
             "ALIF",
@@ -377,6 +430,7 @@ NEURON_MODELS: dict[str, NeuronModel] = {
             "leaky integrator without spikes: a readout that reports its membrane potential",
             time_constants=("tau_mem",),
             optional_time_constants=("tau_syn",),
+            spiking=False,
         ),
     ]
 }

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..dsl.signatures import OPS
+
 SCALES = ("macro", "meso", "micro")
 FORMATS = ("svg", "png", "pdf", "dot")
 
@@ -60,7 +62,7 @@ def _relay_ops(g, node) -> str:
     """The operation of an operation cell (``cell p = maxpool(2) from x``): the chain
     that every input of the relay goes through, if they all share one."""
     chains = {
-        " | ".join(op.describe() for op in d["ops"] if op.name != "identity")
+        " | ".join(op.describe() for op in d["ops"] if OPS[op.name].shown)
         for _, _, d in g.in_edges(node, data=True)
     }
     return chains.pop() if len(chains) == 1 else ""
@@ -117,11 +119,11 @@ def layout(graph, scale: str = "meso") -> Drawing:
     for u, v, d in sorted(g.edges(data=True), key=lambda x: x[2]["order"]):
         label = ""
         if scale == "micro":
-            label = " | ".join(op.describe() for op in d["ops"] if op.name != "identity")
+            label = " | ".join(op.describe() for op in d["ops"] if OPS[op.name].shown)
             if d["genetic"] is not None:
                 label += f" [genes r={d['genetic'].rank}, {d['genetic'].pool}]"
         else:
-            label = ", ".join(op.describe() for op in d["ops"] if op.name in ("conv", "linear"))
+            label = ", ".join(op.describe() for op in d["ops"] if OPS[op.name].weighted)
             if g.nodes[v]["kind"] == "relay":
                 label = ""
         drawing.edges.append(
