@@ -36,26 +36,26 @@ error that lists every offending node and connection.
 
 from __future__ import annotations
 
-import math
 import re
 
 import networkx as nx
 import numpy as np
-import torch
 
 from ..dsl.errors import SnarcError
+from .nir_lowering import (
+    NEURON_EXPORTERS,
+    NEURON_LIMITS,
+    NEURON_REASONS,
+    OP_EXPORTERS,
+    OP_REASONS,
+    NeuronStep,
+    Step,
+)
+from .nir_lowering import full as _full
 
 
 class NIRExportError(SnarcError):
     """Constructs NIR cannot express (every offending node is listed)."""
-
-
-def _np(t: torch.Tensor) -> np.ndarray:
-    return t.detach().cpu().numpy().astype(np.float32)
-
-
-def _full(shape, value) -> np.ndarray:
-    return np.full(tuple(shape), float(value), dtype=np.float32)
 
 
 def unsupported(graph) -> list[str]:
@@ -64,18 +64,22 @@ def unsupported(graph) -> list[str]:
     for node, d in graph.nodes(data=True):
         spec = d["neuron"]
         if spec is not None:
-            if spec.model in ("ALIF", "Izhikevich"):
-                problems.append(f"population '{node}': NIR has no {spec.model} neuron")
-            if spec.model == "LI" and spec.get("tau_syn"):
-                problems.append(f"population '{node}': LI with a synaptic current (use tau_syn: 0)")
+            reason = NEURON_REASONS.get(spec.model)
+            if reason is None and spec.model not in NEURON_EXPORTERS:
+                reason = f"no NIR exporter for the {spec.model} neuron"
+            limit = NEURON_LIMITS.get(spec.model)
+            reason = reason or (limit(spec) if limit else None)
+            if reason:
+                problems.append(f"population '{node}': {reason}")
         if d["merge"] == "concat" and graph.in_degree(node) > 1:
             problems.append(
                 f"node '{node}': NIR has no concatenation (its inputs are merged by concat)"
             )
     for u, v, d in graph.edges(data=True):
         for op in d["ops"]:
-            if op.name == "maxpool":
-                problems.append(f"connection {u} -> {v}: NIR has no max-pooling")
+            if op.name not in OP_EXPORTERS:
+                reason = OP_REASONS.get(op.name, f"no NIR exporter for '{op.name}'")
+                problems.append(f"connection {u} -> {v}: {reason}")
         if d["sign"]:
             problems.append(f"connection {u} -> {v}: NIR cannot rectify ({d['sign']})")
     return problems
@@ -103,146 +107,35 @@ class _Builder:
 
     # ---- neurons
     def neuron(self, name, spec, shape, module):
-        import nir
-
-        p = dict(spec.params)
-        ts = self.time_scale
-        v_th = _full(shape, p.get("v_th", 1.0))
-        v_reset = _full(shape, p.get("v_reset", 0.0))
-        meta = {
-            "snarc_model": spec.model,
-            "reset": "subtract" if p.get("reset") == "soft" else "value",
-        }
-        if spec.model == "LIF" and not p.get("tau_syn"):
-            node = nir.LIF(
-                tau=_full(shape, p["tau_mem"] * ts),
-                r=_full(shape, 1),
-                v_leak=_full(shape, p.get("v_leak", 0.0)),
-                v_threshold=v_th,
-                v_reset=v_reset,
-                metadata=meta,
-            )
-        elif spec.model == "LIF":
-            node = nir.CubaLIF(
-                tau_syn=_full(shape, p["tau_syn"] * ts),
-                tau_mem=_full(shape, p["tau_mem"] * ts),
-                r=_full(shape, 1),
-                v_leak=_full(shape, p.get("v_leak", 0.0)),
-                v_threshold=v_th,
-                v_reset=v_reset,
-                w_in=_full(shape, p["tau_syn"] / self.g.graph["dt"]),
-                metadata=meta,
-            )
-        elif spec.model == "PLIF":
-            tau = module.tau if module is not None else p["tau"]
-            node = nir.LIF(
-                tau=_full(shape, tau * ts),
-                r=_full(shape, 1),
-                v_leak=v_reset.copy(),
-                v_threshold=v_th,
-                v_reset=v_reset,
-                metadata=meta,
-            )
-        elif spec.model == "IF":
-            node = nir.IF(r=_full(shape, 1), v_threshold=v_th, v_reset=v_reset, metadata=meta)
-        elif spec.model == "LI":
-            node = nir.LI(
-                tau=_full(shape, p["tau_mem"] * ts),
-                r=_full(shape, 1),
-                v_leak=_full(shape, 0),
-                metadata=meta,
-            )
-        else:  # pragma: no cover - refused by unsupported()
-            raise NIRExportError(f"no NIR node for {spec.model}")
-        return self.add(name, node)
+        step = NeuronStep(spec, tuple(shape), module, self.time_scale, self.g.graph["dt"])
+        return self.add(name, NEURON_EXPORTERS[spec.model](step))
 
     # ---- synapses
     def chain(self, u, v, key, d) -> str | None:
-        """NIR nodes for the operations of one connection; returns the last one's name."""
+        """NIR nodes for the operations of one connection; returns the last one's name
+        (None for a connection that carries nothing)."""
         import nir
 
         module = self.net.edges[key]
         prev = self.handle[u]
         ops = list(d["ops"])
-        i = 0
         label = f"{u}->{v}"
+        i = 0
         while i < len(ops):
-            op, mod = ops[i], module.ops[i]
-            nxt = ops[i + 1] if i + 1 < len(ops) else None
-            name = f"{label}:{op.name}{i}"
-            node = None
-            if op.name == "conv":
-                if i == module.genetic_index:
-                    w = self.weights[key]
-                    b = mod.bias
-                else:
-                    w, b = mod.weight, mod.bias
-                w = w.detach().clone()
-                b = b.detach().clone() if b is not None else torch.zeros(w.shape[0])
-                if nxt is not None and nxt.name == "bn":
-                    scale, shift = _bn_affine(module.ops[i + 1])
-                    w = w * scale.view(-1, 1, 1, 1)
-                    b = b * scale + shift
-                    i += 1
-                k = op.get("kernel")
-                pad = (
-                    op.get("padding")
-                    if op.get("padding") is not None
-                    else op.get("dilation") * (k - 1) // 2
-                )
-                node = nir.Conv2d(
-                    input_shape=tuple(op.in_shape[1:]),
-                    weight=_np(w),
-                    stride=op.get("stride"),
-                    padding=pad,
-                    dilation=op.get("dilation"),
-                    groups=op.get("groups"),
-                    bias=_np(b),
-                )
-            elif op.name == "bn":
-                scale, shift = _bn_affine(mod)
-                if len(op.in_shape) == 3:
-                    c = op.in_shape[0]
-                    node = nir.Conv2d(
-                        input_shape=tuple(op.in_shape[1:]),
-                        weight=_np(scale.view(c, 1, 1, 1)),
-                        stride=1,
-                        padding=0,
-                        dilation=1,
-                        groups=c,
-                        bias=_np(shift),
-                    )
-                else:
-                    node = nir.Affine(weight=_np(torch.diag(scale)), bias=_np(shift))
-            elif op.name == "linear":
-                if len(op.in_shape) > 1:
-                    prev = self.link(prev, self.add(f"{label}:flatten{i}", _flatten(op.in_shape)))
-                w = self.weights[key] if i == module.genetic_index else mod.weight
-                b = mod.bias if mod.bias is not None else torch.zeros(w.shape[0])
-                node = nir.Affine(weight=_np(w), bias=_np(b))
-            elif op.name == "avgpool":
-                k = op.get("kernel")
-                s = op.get("stride") if op.get("stride") is not None else k
-                p = op.get("padding")
-                node = nir.AvgPool2d(
-                    kernel_size=np.array([k, k]), stride=np.array([s, s]), padding=np.array([p, p])
-                )
-            elif op.name == "flatten":
-                node = _flatten(op.in_shape)
-            elif op.name == "vote":
-                if len(op.in_shape) > 1:
-                    prev = self.link(prev, self.add(f"{label}:flatten{i}", _flatten(op.in_shape)))
-                n_in, n_out = math.prod(op.in_shape), op.out_shape[0]
-                w = np.kron(np.eye(n_out), np.full((1, n_in // n_out), n_out / n_in)).astype(
-                    np.float32
-                )
-                node = nir.Affine(weight=w, bias=np.zeros(n_out, np.float32))
-            elif op.name == "zero":
+            step = Step(
+                op=ops[i],
+                module=module.ops[i],
+                edge=module,
+                index=i,
+                next_op=ops[i + 1] if i + 1 < len(ops) else None,
+                genetic_weight=self.weights[key] if i == module.genetic_index else None,
+            )
+            lowered = OP_EXPORTERS[ops[i].name](step)
+            if lowered.cut:
                 return None
-            # identity, dropout: nothing
-            if node is not None:
-                prev = self.link(prev, self.add(name, node))
-            i += 1
+            for suffix, node in lowered.nodes:
+                prev = self.link(prev, self.add(f"{label}:{suffix}", node))
+            i += lowered.consumed
         if d["delay"]:
             delay = nir.Delay(
                 delay=_full(d["out_shape"], self.dt), metadata={"shape": list(d["out_shape"])}
@@ -253,25 +146,6 @@ class _Builder:
     def link(self, a: str, b: str) -> str:
         self.edges.append((a, b))
         return b
-
-
-def _flatten(shape):
-    import nir
-
-    return nir.Flatten(input_type={"input": np.array(shape)}, start_dim=0, end_dim=-1)
-
-
-def _bn_affine(bn) -> tuple[torch.Tensor, torch.Tensor]:
-    """Batch-norm in eval mode as ``x·scale + shift`` (per channel)."""
-    var = bn.running_var if bn.running_var is not None else torch.ones(bn.num_features)
-    mean = bn.running_mean if bn.running_mean is not None else torch.zeros(bn.num_features)
-    scale = 1.0 / torch.sqrt(var + bn.eps)
-    if bn.affine:
-        scale = scale * bn.weight
-        shift = bn.bias - mean * scale
-    else:
-        shift = -mean * scale
-    return scale.detach(), shift.detach()
 
 
 def to_nir(net, graph, dt: float | None = None):

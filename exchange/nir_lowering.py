@@ -1,0 +1,277 @@
+"""How each operation and each neuron model becomes NIR nodes: the export tables.
+
+``OP_EXPORTERS`` maps an operation name to a function of one :class:`Step` (the
+operation, its torch module, the connection it belongs to) that returns its NIR nodes
+as a :class:`Lowered`; ``OP_REASONS`` says, for each operation NIR cannot express, why.
+``NEURON_EXPORTERS`` and ``NEURON_REASONS`` do the same for neuron models, and
+``NEURON_LIMITS`` holds parameter settings a model's NIR node cannot carry. Every
+operation and model of the language is in one table or the other
+(``tests/test_registries.py``); a caller extends them like the compiler's builders.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+
+
+def np32(t: torch.Tensor) -> np.ndarray:
+    return t.detach().cpu().numpy().astype(np.float32)
+
+
+def full(shape, value) -> np.ndarray:
+    return np.full(tuple(shape), float(value), dtype=np.float32)
+
+
+def flatten_node(shape):
+    import nir
+
+    return nir.Flatten(input_type={"input": np.array(shape)}, start_dim=0, end_dim=-1)
+
+
+def bn_affine(bn) -> tuple[torch.Tensor, torch.Tensor]:
+    """Batch-norm in eval mode as ``x·scale + shift`` (per channel)."""
+    var = bn.running_var if bn.running_var is not None else torch.ones(bn.num_features)
+    mean = bn.running_mean if bn.running_mean is not None else torch.zeros(bn.num_features)
+    scale = 1.0 / torch.sqrt(var + bn.eps)
+    if bn.affine:
+        scale = scale * bn.weight
+        shift = bn.bias - mean * scale
+    else:
+        shift = -mean * scale
+    return scale.detach(), shift.detach()
+
+
+# ---------------------------------------------------------------- operations
+
+
+@dataclass
+class Step:
+    """One operation of a connection, as the exporter meets it."""
+
+    op: Any  # OpSpec
+    module: torch.nn.Module  # its torch module
+    edge: Any  # the connection's EdgeModule
+    index: int  # position in the connection's chain
+    next_op: Any | None  # the following OpSpec, if any
+    genetic_weight: torch.Tensor | None  # the generated weight, where this op is encoded
+
+
+@dataclass
+class Lowered:
+    nodes: list[tuple[str, Any]] = field(default_factory=list)  # (name suffix, NIR node)
+    consumed: int = 1  # operations of the chain this covers (conv + bn: 2)
+    cut: bool = False  # the connection carries nothing (zero)
+
+
+def _weight(step: Step) -> torch.Tensor:
+    return step.genetic_weight if step.genetic_weight is not None else step.module.weight
+
+
+def _conv(step: Step) -> Lowered:
+    import nir
+
+    op, i = step.op, step.index
+    w = _weight(step).detach().clone()
+    b = step.module.bias
+    b = b.detach().clone() if b is not None else torch.zeros(w.shape[0])
+    consumed = 1
+    if step.next_op is not None and step.next_op.name == "bn":  # folded in (eval statistics)
+        scale, shift = bn_affine(step.edge.ops[i + 1])
+        w = w * scale.view(-1, 1, 1, 1)
+        b = b * scale + shift
+        consumed = 2
+    k = op.get("kernel")
+    pad = op.get("padding") if op.get("padding") is not None else op.get("dilation") * (k - 1) // 2
+    node = nir.Conv2d(
+        input_shape=tuple(op.in_shape[1:]),
+        weight=np32(w),
+        stride=op.get("stride"),
+        padding=pad,
+        dilation=op.get("dilation"),
+        groups=op.get("groups"),
+        bias=np32(b),
+    )
+    return Lowered([(f"conv{i}", node)], consumed)
+
+
+def _bn(step: Step) -> Lowered:
+    import nir
+
+    op = step.op
+    scale, shift = bn_affine(step.module)
+    if len(op.in_shape) == 3:
+        c = op.in_shape[0]
+        node = nir.Conv2d(
+            input_shape=tuple(op.in_shape[1:]),
+            weight=np32(scale.view(c, 1, 1, 1)),
+            stride=1,
+            padding=0,
+            dilation=1,
+            groups=c,
+            bias=np32(shift),
+        )
+    else:
+        node = nir.Affine(weight=np32(torch.diag(scale)), bias=np32(shift))
+    return Lowered([(f"bn{step.index}", node)])
+
+
+def _flattened(step: Step) -> list[tuple[str, Any]]:
+    """A Flatten before a dense map of a multi-dimensional input."""
+    shape = step.op.in_shape
+    return [(f"flatten{step.index}", flatten_node(shape))] if len(shape) > 1 else []
+
+
+def _linear(step: Step) -> Lowered:
+    import nir
+
+    w = _weight(step)
+    b = step.module.bias if step.module.bias is not None else torch.zeros(w.shape[0])
+    node = nir.Affine(weight=np32(w), bias=np32(b))
+    return Lowered([*_flattened(step), (f"linear{step.index}", node)])
+
+
+def _avgpool(step: Step) -> Lowered:
+    import nir
+
+    op = step.op
+    k = op.get("kernel")
+    s = op.get("stride") if op.get("stride") is not None else k
+    p = op.get("padding")
+    node = nir.AvgPool2d(
+        kernel_size=np.array([k, k]), stride=np.array([s, s]), padding=np.array([p, p])
+    )
+    return Lowered([(f"avgpool{step.index}", node)])
+
+
+def _vote(step: Step) -> Lowered:
+    import nir
+
+    op = step.op
+    n_in, n_out = math.prod(op.in_shape), op.out_shape[0]
+    w = np.kron(np.eye(n_out), np.full((1, n_in // n_out), n_out / n_in)).astype(np.float32)
+    node = nir.Affine(weight=w, bias=np.zeros(n_out, np.float32))
+    return Lowered([*_flattened(step), (f"vote{step.index}", node)])
+
+
+OpExporter = Callable[[Step], Lowered]
+
+OP_EXPORTERS: dict[str, OpExporter] = {
+    "conv": _conv,
+    "bn": _bn,
+    "linear": _linear,
+    "avgpool": _avgpool,
+    "flatten": lambda step: Lowered([(f"flatten{step.index}", flatten_node(step.op.in_shape))]),
+    "vote": _vote,
+    "zero": lambda step: Lowered(cut=True),
+    "identity": lambda step: Lowered(),  # an edge
+    "dropout": lambda step: Lowered(),  # an edge (inference)
+}
+OP_REASONS: dict[str, str] = {
+    "maxpool": "NIR has no max-pooling",
+    "shortcut": "a macro: elaboration turns it into identity or conv + bn",
+}
+
+
+# ---------------------------------------------------------------- neurons
+
+
+@dataclass
+class NeuronStep:
+    """One population as the exporter meets it."""
+
+    spec: Any  # NeuronSpec
+    shape: tuple
+    module: Any  # its compiled neuron module (PLIF's learned tau), or None
+    time_scale: float  # NIR time constants = snarc's × this
+    program_dt: float
+
+    def p(self, name: str, default=None):
+        return dict(self.spec.params).get(name, default)
+
+    def meta(self) -> dict:
+        return {
+            "snarc_model": self.spec.model,
+            "reset": "subtract" if self.p("reset") == "soft" else "value",
+        }
+
+
+def _lif(n: NeuronStep):
+    import nir
+
+    shape, ts = n.shape, n.time_scale
+    common = {
+        "r": full(shape, 1),
+        "v_leak": full(shape, n.p("v_leak", 0.0)),
+        "v_threshold": full(shape, n.p("v_th", 1.0)),
+        "v_reset": full(shape, n.p("v_reset", 0.0)),
+        "metadata": n.meta(),
+    }
+    if not n.p("tau_syn"):
+        return nir.LIF(tau=full(shape, n.p("tau_mem") * ts), **common)
+    return nir.CubaLIF(
+        tau_syn=full(shape, n.p("tau_syn") * ts),
+        tau_mem=full(shape, n.p("tau_mem") * ts),
+        w_in=full(shape, n.p("tau_syn") / n.program_dt),
+        **common,
+    )
+
+
+def _plif(n: NeuronStep):
+    import nir
+
+    tau = n.module.tau if n.module is not None else n.p("tau")
+    v_reset = full(n.shape, n.p("v_reset", 0.0))
+    return nir.LIF(
+        tau=full(n.shape, tau * n.time_scale),
+        r=full(n.shape, 1),
+        v_leak=v_reset.copy(),
+        v_threshold=full(n.shape, n.p("v_th", 1.0)),
+        v_reset=v_reset,
+        metadata=n.meta(),
+    )
+
+
+def _if(n: NeuronStep):
+    import nir
+
+    return nir.IF(
+        r=full(n.shape, 1),
+        v_threshold=full(n.shape, n.p("v_th", 1.0)),
+        v_reset=full(n.shape, n.p("v_reset", 0.0)),
+        metadata=n.meta(),
+    )
+
+
+def _li(n: NeuronStep):
+    import nir
+
+    return nir.LI(
+        tau=full(n.shape, n.p("tau_mem") * n.time_scale),
+        r=full(n.shape, 1),
+        v_leak=full(n.shape, 0),
+        metadata=n.meta(),
+    )
+
+
+NEURON_EXPORTERS: dict[str, Callable[[NeuronStep], Any]] = {
+    "LIF": _lif,
+    "PLIF": _plif,
+    "IF": _if,
+    "LI": _li,
+}
+NEURON_REASONS: dict[str, str] = {
+    "ALIF": "NIR has no ALIF neuron",
+    "Izhikevich": "NIR has no Izhikevich neuron",
+}
+# settings of an exportable model that its NIR node cannot carry: spec -> reason or None
+NEURON_LIMITS: dict[str, Callable[[Any], str | None]] = {
+    "LI": lambda spec: (
+        "LI with a synaptic current (use tau_syn: 0)" if spec.get("tau_syn") else None
+    ),
+}
