@@ -37,6 +37,14 @@ from typing import Any
 import torch
 from torch import nn
 
+from .state import (
+    AdaptiveState,
+    AdaptiveSynapticState,
+    DecayCoefficients,
+    IzhikevichState,
+    MembraneState,
+    SynapticState,
+)
 from .surrogates import SURROGATE_GRADS, SURROGATES, heaviside
 
 
@@ -97,7 +105,7 @@ class NeuronModule(nn.Module):
         if self.fused and self.fusable and state is None and self.surrogate in SURROGATE_GRADS:
             decay, v0 = self.fused_decay(c)
             z, v = FusedBoxSteps.apply(self.prepare(x, c), decay, self, v0)
-            return z, (v,)
+            return z, MembraneState(v)
         steps = self.prepare(x, c).unbind(0)  # one UnbindBackward, not T SelectBackwards
         if state is None:
             state = self.initial(steps[0])
@@ -227,7 +235,7 @@ class LIF(NeuronModule):
 
     def initial(self, a):
         v = torch.full_like(a, self.v_leak)
-        return (v, torch.zeros_like(a)) if self.tau_syn > 0 else (v,)
+        return SynapticState(v, torch.zeros_like(a)) if self.tau_syn > 0 else MembraneState(v)
 
     def step(self, a, state, c):
         if self.tau_syn > 0:
@@ -235,11 +243,11 @@ class LIF(NeuronModule):
             i = i + a  # the input jumps into the current, which drives v at once
             v = v + self.k_mem * ((self.v_leak - v) + i)
             z = self.spike(v - self.v_th)
-            return z, (self.reset(v, z), i - self.k_syn * i)
+            return z, SynapticState(self.reset(v, z), i - self.k_syn * i)
         (v,) = state
         v = torch.add(a, v, alpha=1.0 - self.k_mem)
         z = self.spike(v - self.v_th)
-        return z, (self.reset(v, z),)
+        return z, MembraneState(self.reset(v, z))
 
     def extra_repr(self):
         syn = f", tau_syn={self.tau_syn:g}" if self.tau_syn > 0 else ""
@@ -254,12 +262,12 @@ class IF(NeuronModule):
         return 1.0, 0.0
 
     def initial(self, a):
-        return (torch.zeros_like(a),)
+        return MembraneState(torch.zeros_like(a))
 
     def step(self, a, state, c):
-        v = state[0] + a
+        v = state.v + a
         z = self.spike(v - self.v_th)
-        return z, (self.reset(v, z),)
+        return z, MembraneState(self.reset(v, z))
 
 
 class PLIF(NeuronModule):
@@ -269,7 +277,7 @@ class PLIF(NeuronModule):
     fusable = True
 
     def fused_decay(self, c):
-        return c[1], self.v_reset
+        return c.decay, self.v_reset
 
     def __init__(self, params, dt):
         super().__init__(params, dt)
@@ -283,19 +291,19 @@ class PLIF(NeuronModule):
 
     def coefficients(self):
         k = torch.sigmoid(self.w)
-        return (k, 1.0 - k)
+        return DecayCoefficients(k, 1.0 - k)
 
     def prepare(self, x, c):
-        k = c[0]
+        k = c.k
         return k * (x + self.v_reset) if self.v_reset else k * x
 
     def initial(self, a):
-        return (torch.full_like(a, self.v_reset),)
+        return MembraneState(torch.full_like(a, self.v_reset))
 
     def step(self, a, state, c):
-        v = torch.addcmul(a, state[0], c[1])
+        v = torch.addcmul(a, state.v, c.decay)
         z = self.spike(v - self.v_th)
-        return z, (self.reset(v, z),)
+        return z, MembraneState(self.reset(v, z))
 
     def extra_repr(self):
         return f"tau={self.tau:.4g} (learned), " + super().extra_repr()
@@ -322,7 +330,11 @@ class ALIF(NeuronModule):
     def initial(self, a):
         v = torch.full_like(a, self.v_leak)
         b = torch.full_like(a, self.v_th)
-        return (v, torch.zeros_like(a), b) if self.tau_syn > 0 else (v, b)
+        return (
+            AdaptiveSynapticState(v, torch.zeros_like(a), b)
+            if self.tau_syn > 0
+            else AdaptiveState(v, b)
+        )
 
     def step(self, a, state, c):
         if self.tau_syn > 0:
@@ -337,8 +349,8 @@ class ALIF(NeuronModule):
         v = self.reset(v, z, th=b)
         b = b + z * self.beta
         if self.tau_syn > 0:
-            return z, (v, i + a, b)
-        return z, (v, b)
+            return z, AdaptiveSynapticState(v, i + a, b)
+        return z, AdaptiveState(v, b)
 
     def extra_repr(self):
         return (
@@ -360,7 +372,7 @@ class Izhikevich(NeuronModule):
 
     def initial(self, a):
         v = torch.full_like(a, self.c)
-        return (v, self.b * v)
+        return IzhikevichState(v, self.b * v)
 
     def step(self, x, state, c):
         v, u = state
@@ -369,7 +381,7 @@ class Izhikevich(NeuronModule):
         z = self.spike(v_new - self.v_th)
         zr = z.detach() if self.detach_reset else z
         v_new = v_new - zr * (v_new - self.c)
-        return z, (v_new, u + zr * self.d)
+        return z, IzhikevichState(v_new, u + zr * self.d)
 
     def extra_repr(self):
         return f"a={self.a:g}, b={self.b:g}, c={self.c:g}, d={self.d:g}, " + super().extra_repr()
@@ -394,16 +406,16 @@ class LI(NeuronModule):
 
     def initial(self, a):
         v = torch.zeros_like(a)
-        return (v, torch.zeros_like(a)) if self.tau_syn > 0 else (v,)
+        return SynapticState(v, torch.zeros_like(a)) if self.tau_syn > 0 else MembraneState(v)
 
     def step(self, a, state, c):
         if self.tau_syn > 0:
             v, i = state
             i = i + a
             v = v + self.k_mem * (i - v)
-            return v, (v, i - self.k_syn * i)
-        v = torch.add(a, state[0], alpha=1.0 - self.k_mem)
-        return v, (v,)
+            return v, SynapticState(v, i - self.k_syn * i)
+        v = torch.add(a, state.v, alpha=1.0 - self.k_mem)
+        return v, MembraneState(v)
 
     def extra_repr(self):
         syn = f", tau_syn={self.tau_syn:g}" if self.tau_syn > 0 else ""
