@@ -3,12 +3,25 @@ neuron models), with the coercions and range checks of each argument."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from . import ast
 from .errors import SnarcTypeError, SnarcValueError
 from .signatures import REQUIRED, SURROGATES, ArgDef
 from .values import CallValue, Symbol, describe, suggest
+
+
+@dataclass(frozen=True)
+class Words:
+    """How a kind of call words its argument errors."""
+
+    too_many: Callable[[int, int], str]  # (parameters, arguments given) -> message
+    unknown: Callable[[str], str]  # an unknown keyword -> message
+    twice: Callable[[str], str]  # a parameter given twice -> message
+    expected: str  # the call's signature, for "expected:"
+    expected_names: str  # what an unknown keyword could have been
 
 
 class Binder:
@@ -132,44 +145,60 @@ class Binder:
                 )
         return (name, float(alpha))
 
-    def bind(self, callee: str, signature, args, env, span, kind="operation"):
-        """Match call arguments to a signature; fill defaults; coerce types."""
-        bound: dict[str, tuple[Any, ast.Span]] = {}
-        names = [a.name for a in signature]
-        positional = True
+    def match(self, args, names: list[str], words: Words, value: Callable) -> dict[str, Any]:
+        """``{parameter: value(arg)}``: which parameter each argument of a call fills
+        (positional ones in order, then keywords by name), each value computed as its
+        argument is matched. The one matcher of operations, neuron models, inputs and
+        motifs; ``words`` holds each one's wording of the errors."""
+        matched: dict[str, Any] = {}
+        keyword = False
         for i, arg in enumerate(args):
             if arg.name is None:
-                if not positional:
+                if keyword:
                     raise self.error(
                         SnarcTypeError,
                         "a positional argument cannot follow a keyword argument",
                         arg.span,
                     )
-                if i >= len(signature):
+                if i >= len(names):
                     raise self.error(
                         SnarcTypeError,
-                        f"{callee}() takes at most {len(signature)} argument"
-                        f"{'s' if len(signature) != 1 else ''}, got {len(args)}",
+                        words.too_many(len(names), len(args)),
                         arg.span,
-                        expected=f"{callee}({', '.join(names)})"
-                        if names
-                        else f"{callee} without arguments",
+                        expected=words.expected,
                     )
-                key = signature[i].name
+                key = names[i]
             else:
-                positional = False
+                keyword = True
                 key = arg.name
                 if key not in names:
                     raise self.error(
                         SnarcTypeError,
-                        f"{callee}() has no argument '{key}'",
+                        words.unknown(key),
                         arg.span,
-                        expected="one of " + ", ".join(names) if names else "no arguments",
+                        expected=words.expected_names,
                         hint=suggest(key, names),
                     )
-                if key in bound:
-                    raise self.error(SnarcTypeError, f"{callee}() got '{key}' twice", arg.span)
-            bound[key] = (self.evaluate(arg.value, env), arg.value.span)
+                if key in matched:
+                    raise self.error(SnarcTypeError, words.twice(key), arg.span)
+            matched[key] = value(arg)
+        return matched
+
+    def bind(self, callee: str, signature, args, env, span):
+        """Match call arguments to a signature; fill defaults; coerce types."""
+        names = [a.name for a in signature]
+        words = Words(
+            too_many=lambda n, got: (
+                f"{callee}() takes at most {n} argument{'s' if n != 1 else ''}, got {got}"
+            ),
+            unknown=lambda key: f"{callee}() has no argument '{key}'",
+            twice=lambda key: f"{callee}() got '{key}' twice",
+            expected=f"{callee}({', '.join(names)})" if names else f"{callee} without arguments",
+            expected_names="one of " + ", ".join(names) if names else "no arguments",
+        )
+        bound = self.match(
+            args, names, words, lambda arg: (self.evaluate(arg.value, env), arg.value.span)
+        )
         out = {}
         for a in signature:
             if a.name in bound:

@@ -26,7 +26,7 @@ from typing import Any
 import networkx as nx
 
 from . import ast
-from .binding import Binder
+from .binding import Binder, Words
 from .errors import (
     SnarcError,
     SnarcNameError,
@@ -126,7 +126,7 @@ class Elaborator(Binder):
                 expected="one of " + ", ".join(NEURON_MODELS),
                 hint=suggest(model_name, NEURON_MODELS),
             )
-        bound = self.bind(model_name, model.signature, args, {}, span, kind="neuron")
+        bound = self.bind(model_name, model.signature, args, {}, span)
         arg_spans = {a.name or model.signature[i].name: a.value.span for i, a in enumerate(args)}
         for tc in model.time_constants:
             strict = model.strict_time_constants
@@ -445,40 +445,22 @@ class Elaborator(Binder):
             if p.name in seen:
                 raise self.error(SnarcNameError, f"parameter '{p.name}' is declared twice", p.span)
             seen.add(p.name)
-        values: dict[str, tuple[Any, ast.Span]] = {}
-        args = call.args or ()
-        keyword = False
-        for i, arg in enumerate(args):
-            if arg.name is None:
-                if keyword:
-                    raise self.error(
-                        SnarcTypeError,
-                        "a positional argument cannot follow a keyword argument",
-                        arg.span,
-                    )
-                if i >= len(params):
-                    raise self.error(
-                        SnarcTypeError,
-                        f"motif {motif.name}() takes {len(params)} argument"
-                        f"{'s' if len(params) != 1 else ''}, got {len(args)}",
-                        arg.span,
-                        expected=f"{motif.name}({', '.join(params)})",
-                    )
-                key = params[i]
-            else:
-                keyword = True
-                key = arg.name
-                if key not in params:
-                    raise self.error(
-                        SnarcTypeError,
-                        f"motif {motif.name}() has no parameter '{key}'",
-                        arg.span,
-                        expected=f"{motif.name}({', '.join(params)})",
-                        hint=suggest(key, params),
-                    )
-                if key in values:
-                    raise self.error(SnarcTypeError, f"'{key}' is given twice", arg.span)
-            values[key] = (self._neuronise(self.evaluate(arg.value, parent.env), parent), arg.span)
+        signature = f"{motif.name}({', '.join(params)})"
+        words = Words(
+            too_many=lambda n, got: (
+                f"motif {motif.name}() takes {n} argument{'s' if n != 1 else ''}, got {got}"
+            ),
+            unknown=lambda key: f"motif {motif.name}() has no parameter '{key}'",
+            twice=lambda key: f"'{key}' is given twice",
+            expected=signature,
+            expected_names=signature,
+        )
+        values = self.match(
+            call.args or (),
+            params,
+            words,
+            lambda arg: (self._neuronise(self.evaluate(arg.value, parent.env), parent), arg.span),
+        )
         env: dict[str, Any] = {}
         for p in motif.params:
             if p.name in values:
