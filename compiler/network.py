@@ -1,7 +1,7 @@
 """The compiled network: a torch module that runs an elaborated snarc IR.
 
-Scheduling. The IR is split into strongly connected components, visited in
-topological order. A component of one node without a self-loop lies on no cycle and
+Scheduling (computed from the IR alone by :mod:`snarc.compiler.schedule`). The IR is
+split into strongly connected components, visited in topological order. A component of one node without a self-loop lies on no cycle and
 runs **multi-step**: each incoming connection applies its operations to the source's
 whole ``[T·B, …]`` sequence in one call, then the neuron integrates over T. A
 component with a cycle (it always contains a feedback or lateral connection, which
@@ -29,6 +29,7 @@ from ..dsl.signatures import OPS
 from .neurons import NeuronModule
 from .ops import EdgeModule, dense_macs, fanout
 from .plan import EdgeInfo, NodePlan
+from .schedule import schedule
 from .stats import Stats
 
 
@@ -91,12 +92,8 @@ class CompiledNetwork(nn.Module):
             )
             self.gene_pools[key] = nn.Parameter(torch.randn(*shape))
 
-        order = list(
-            nx.topological_sort(
-                nx.DiGraph((u, v) for u, v, d in g.edges(data=True) if d["delay"] == 0)
-            )
-        )
-        order += [n for n in g.nodes if n not in order]
+        sched = schedule(g)  # torch-free: compiler/schedule.py
+        order = list(sched.order)
         for name in order:
             d = g.nodes[name]
             key = None
@@ -191,22 +188,8 @@ class CompiledNetwork(nn.Module):
             self.edges[key] = EdgeModule(ops, d["sign"], genetic_index, weighted)
             self._plans[v].in_edges.append(info)
 
-        # schedule: strongly connected components in topological order
-        cond = nx.condensation(g)
-        self._schedule: list[tuple[str, list[str]]] = []
-        for comp in nx.topological_sort(cond):
-            members = cond.nodes[comp]["members"]
-            if len(members) == 1:
-                (n,) = members
-                if not g.has_edge(n, n):
-                    if n != "input":
-                        self._schedule.append(("multi", [n]))
-                    self._modes[n] = "multi-step"
-                    continue
-            inner = [n for n in order if n in members]
-            self._schedule.append(("step", inner))
-            for n in inner:
-                self._modes[n] = "stepwise"
+        self._schedule = [(kind, list(nodes)) for kind, nodes in sched.groups]
+        self._modes.update(sched.modes)
 
     # ------------------------------------------------------------ helpers
     def use_channels_last(self, enable: bool = True) -> CompiledNetwork:
