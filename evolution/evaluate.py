@@ -80,13 +80,15 @@ def evaluate(task: Task) -> dict:
 
         from ..allocator import tune_allocator
         from ..compiler import compile as compile_net
-        from ..dsl import DEFAULT_MAX_PARAMS
+        from ..dsl import DEFAULT_MAX_PARAMS, parse
         from ..fitness import score
 
         tune_allocator()
         torch.set_num_threads(task.threads)
         torch.manual_seed(seed_for(task.seed, task.hash))
-        net = compile_net(task.text, max_params=task.max_params or DEFAULT_MAX_PARAMS)
+        # program text, parsed as text (never taken for a path); the parent validated it
+        module = parse(task.text, f"<genome {task.hash}>")
+        net = compile_net(module, max_params=task.max_params or DEFAULT_MAX_PARAMS)
         x, labels = _batch(net, task)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")

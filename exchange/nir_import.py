@@ -380,14 +380,14 @@ def from_nir(
 ):
     """A NIR graph → (snarc program text, state dict for the compiled program)."""
     from ..compiler import compile as compile_network
-    from ..dsl import elaborate
+    from ..dsl import elaborate, parse
 
     imp = _Importer(graph, dt, source, steps, name)
     text, edges, gains = imp.program()
     # SumPool2d is a depthwise conv with ones: fill in the channel count from the shapes
     if "CHANNELS" in text:
         text = _fill_channels(text, imp, edges)
-    graph_ir = elaborate(text)
+    graph_ir = elaborate(parse(text, f"<{name}>"))
     net = compile_network(graph_ir)
     state = net.state_dict()
     used: dict[tuple[str, str], int] = {}

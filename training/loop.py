@@ -167,7 +167,7 @@ def _train(text, cfg, out, resume, progress, log, name, path) -> dict:
             diff = sorted(k for k in mine if mine[k] != theirs.get(k))
             raise TrainError(f"{ckpt_path} was trained with other settings ({', '.join(diff)})")
     # the program's own path, where known, for its imports and for spans in errors
-    graph = elaborate(parse(text, path) if path else text)
+    graph = elaborate(parse(text, path or "<program>"))
     if graph is None:
         raise TrainError(f"{path or name} is a library file: it has no network to train")
     check_memory(
