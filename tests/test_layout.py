@@ -89,11 +89,9 @@ def test_nothing_imports_the_cli():
     assert not users
 
 
-@pytest.mark.parametrize("part", sorted(ALLOWED))
+@pytest.mark.parametrize("part", sorted(p for p in ALLOWED if (ROOT / p / "__init__.py").is_file()))
 def test_package_init_files_only_re_export(part):
     init = ROOT / part / "__init__.py"
-    if not init.is_file():
-        pytest.skip("not a package")
     tree = ast.parse(init.read_text(encoding="utf-8"))
     for node in tree.body:
         if isinstance(node, (ast.Import, ast.ImportFrom)):
