@@ -26,6 +26,7 @@ from typing import Any
 import networkx as nx
 
 from . import ast
+from . import messages as M
 from .binding import Binder, Words
 from .errors import (
     SnarcError,
@@ -104,6 +105,11 @@ class Elaborator(Binder):
             notes = self._stack_notes()
         return cls(message, span, notes=notes, **kw)
 
+    def problem(self, p: M.Problem):
+        """The error of a shared message (:mod:`snarc.dsl.messages`), with the notes that
+        name the cells being instantiated."""
+        return self.error(p.cls, p.message, p.span, **p.kw)
+
     # ============================================================ neurons
     def neuron_spec(self, value: NeuronValue) -> NeuronSpec | None:
         if value.definition is None and value.inline is None:
@@ -119,13 +125,7 @@ class Elaborator(Binder):
             model_name, args, span, name = d.name, d.args, d.span, None
         model = NEURON_MODELS.get(model_name)
         if model is None:
-            raise self.error(
-                SnarcNameError,
-                f"unknown neuron model '{model_name}'",
-                span,
-                expected="one of " + ", ".join(NEURON_MODELS),
-                hint=suggest(model_name, NEURON_MODELS),
-            )
+            raise self.problem(M.unknown_neuron_model(model_name, span))
         bound = self.bind(model_name, model.signature, args, {}, span)
         arg_spans = {a.name or model.signature[i].name: a.value.span for i, a in enumerate(args)}
         for tc in model.time_constants:
@@ -238,17 +238,12 @@ class Elaborator(Binder):
             op = OPS.get(call.name)
             if op is None:
                 is_motif = call.name in self.scope.motifs()
-                raise self.error(
-                    SnarcNameError,
-                    f"unknown operation '{call.name}'",
-                    call.span,
-                    expected="one of " + ", ".join(OPS),
-                    hint=(
-                        f"'{call.name}' is a motif: instantiate it with `cell NAME = {call.name}(...)`"
-                        if is_motif
-                        else suggest(call.name, OPS)
-                    ),
+                hint = (
+                    f"'{call.name}' is a motif: instantiate it with `cell NAME = {call.name}(...)`"
+                    if is_motif
+                    else None
                 )
+                raise self.problem(M.unknown_operation(call.name, call.span, hint))
             out.append(
                 (
                     op.name,
@@ -261,14 +256,10 @@ class Elaborator(Binder):
     # ============================================================ bodies
     def _declare(self, frame: Frame, name: str, span: ast.Span, entry: Entry):
         if name in RESERVED:
-            raise self.error(SnarcNameError, f"'{name}' is a reserved name", span)
+            raise self.problem(M.reserved_name(name, span))
         if name in frame.names:
-            raise self.error(
-                SnarcNameError,
-                f"'{name}' is declared twice",
-                span,
-                notes=[("first declared here", frame.names[name].span), *self._stack_notes()],
-            )
+            first = frame.names[name].span
+            raise self.problem(M.declared_twice(name, span, first, self._stack_notes()))
         frame.names[name] = entry
 
     def _merge(self, merge: str | None, span, default="sum") -> str:
@@ -297,17 +288,10 @@ class Elaborator(Binder):
                 pass
             elif isinstance(stmt, ast.Input):
                 if not is_network:
-                    raise self.error(
-                        SnarcNameError, "'input' belongs in a network, not in a motif", stmt.span
-                    )
+                    raise self.problem(M.belongs_in_network("input", stmt.span))
             elif isinstance(stmt, ast.Readout):
                 if not is_network:
-                    raise self.error(
-                        SnarcNameError,
-                        "'readout' belongs in a network, not in a motif",
-                        stmt.span,
-                        hint="a motif names its output with `out`",
-                    )
+                    raise self.problem(M.belongs_in_network("readout", stmt.span))
             elif isinstance(stmt, ast.Out):
                 if is_network:
                     raise self.error(
@@ -358,19 +342,9 @@ class Elaborator(Binder):
                 outs.append(stmt)
         if not is_network:
             if not outs:
-                raise self.error(
-                    SnarcValueError,
-                    f"motif '{owner.name}' has no 'out'",
-                    owner.span,
-                    hint="end the motif with `out NODE` or `out concat(A, B)`",
-                )
+                raise self.problem(M.no_out(owner.name, owner.span))
             if len(outs) > 1:
-                raise self.error(
-                    SnarcValueError,
-                    f"motif '{owner.name}' has more than one 'out'",
-                    outs[1].span,
-                    notes=[("the first is here", outs[0].span)],
-                )
+                raise self.problem(M.second_out(owner.name, outs[1].span, outs[0].span))
             out = outs[0]
             if out.merge is None:
                 frame.out_node = self.resolve_src(out.refs[0], frame)
@@ -399,15 +373,7 @@ class Elaborator(Binder):
                     stmt.callee_span,
                     hint=f"declare a population with `{stmt.name} : {stmt.callee}`",
                 )
-            options = list(self.scope.motifs()) + list(OPS)
-            raise self.error(
-                SnarcNameError,
-                f"unknown motif '{stmt.callee}'",
-                stmt.callee_span,
-                expected="a motif or an operation: "
-                + ", ".join(sorted(self.scope.motifs()) + list(OPS)),
-                hint=suggest(stmt.callee, options),
-            )
+            raise self.problem(M.unknown_motif(stmt.callee, stmt.callee_span, self.scope.motifs()))
         self._declare(frame, stmt.name, stmt.span, Entry("cell", stmt.span))
         in_node, out_node = self.instantiate(motif, stmt, frame)
         entry = frame.names[stmt.name]
@@ -497,11 +463,7 @@ class Elaborator(Binder):
 
     def resolve_dst(self, ref: ast.Ref, frame: Frame) -> str:
         if ref.name == "in":
-            raise self.error(
-                SnarcValueError,
-                "'in' is an input: it cannot be the target of a connection",
-                ref.span,
-            )
+            raise self.problem(M.in_is_not_a_target(ref.span))
         entry = frame.names.get(ref.name)
         if entry is None:
             raise self._unknown(ref, frame)

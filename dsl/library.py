@@ -4,7 +4,8 @@ instantiating them."""
 from __future__ import annotations
 
 from . import ast
-from .errors import SnarcNameError, SnarcTypeError, SnarcValueError
+from . import messages as M
+from .errors import SnarcNameError, SnarcTypeError
 from .signatures import NEURON_MODELS, OPS
 from .values import suggest
 
@@ -29,7 +30,7 @@ def check_library(module: ast.Module, elab) -> None:
         for stmt in item.body:
             if isinstance(stmt, (ast.Input, ast.Readout)):
                 what = "input" if isinstance(stmt, ast.Input) else "readout"
-                raise SnarcNameError(f"'{what}' belongs in a network, not in a motif", stmt.span)
+                raise M.belongs_in_network(what, stmt.span).error()
             if isinstance(stmt, ast.Out):
                 outs.append(stmt)
             declared = []
@@ -37,12 +38,7 @@ def check_library(module: ast.Module, elab) -> None:
                 n = stmt.neuron
                 if n.args is not None:
                     if n.name not in NEURON_MODELS:
-                        raise SnarcNameError(
-                            f"unknown neuron model '{n.name}'",
-                            n.span,
-                            expected="one of " + ", ".join(NEURON_MODELS),
-                            hint=suggest(n.name, NEURON_MODELS),
-                        )
+                        raise M.unknown_neuron_model(n.name, n.span).error()
                 elif (
                     n.name not in params | local_neurons | {"none"}
                     and n.name not in elab.scope.neurons()
@@ -58,13 +54,7 @@ def check_library(module: ast.Module, elab) -> None:
                 declared = list(zip(stmt.names, stmt.name_spans or [stmt.span] * len(stmt.names)))
             elif isinstance(stmt, ast.Cell):
                 if stmt.callee not in motifs and stmt.callee not in OPS:
-                    raise SnarcNameError(
-                        f"unknown motif '{stmt.callee}'",
-                        stmt.callee_span,
-                        expected="a motif or an operation: "
-                        + ", ".join(sorted(motifs) + list(OPS)),
-                        hint=suggest(stmt.callee, list(motifs) + list(OPS)),
-                    )
+                    raise M.unknown_motif(stmt.callee, stmt.callee_span, motifs).error()
                 if stmt.callee in OPS:
                     _check_call(
                         ast.Call(name=stmt.callee, args=stmt.args or (), span=stmt.callee_span)
@@ -72,22 +62,16 @@ def check_library(module: ast.Module, elab) -> None:
                 declared = [(stmt.name, stmt.span)]
             for name, span in declared:
                 if name in RESERVED:
-                    raise SnarcNameError(f"'{name}' is a reserved name", span)
+                    raise M.reserved_name(name, span).error()
                 if name in names:
-                    raise SnarcNameError(
-                        f"'{name}' is declared twice",
-                        span,
-                        notes=[("first declared here", names[name])],
-                    )
+                    raise M.declared_twice(name, span, names[name]).error()
                 names[name] = span
         for stmt in item.body:
             refs: list[ast.Ref] = []
             if isinstance(stmt, ast.Edge):
                 refs = [stmt.src, stmt.dst]
                 if stmt.dst.name == "in":
-                    raise SnarcValueError(
-                        "'in' is an input: it cannot be the target of a connection", stmt.dst.span
-                    )
+                    raise M.in_is_not_a_target(stmt.dst.span).error()
                 for op in stmt.ops:
                     _check_call(op)
             elif isinstance(stmt, ast.Cell):
@@ -103,28 +87,15 @@ def check_library(module: ast.Module, elab) -> None:
                         hint=suggest(ref.name, [*names, "in"]),
                     )
         if not outs:
-            raise SnarcValueError(
-                f"motif '{item.name}' has no 'out'",
-                item.span,
-                hint="end the motif with `out NODE` or `out concat(A, B)`",
-            )
+            raise M.no_out(item.name, item.span).error()
         if len(outs) > 1:
-            raise SnarcValueError(
-                f"motif '{item.name}' has more than one 'out'",
-                outs[1].span,
-                notes=[("the first is here", outs[0].span)],
-            )
+            raise M.second_out(item.name, outs[1].span, outs[0].span).error()
 
 
 def _check_call(call: ast.Call) -> None:
     op = OPS.get(call.name)
     if op is None:
-        raise SnarcNameError(
-            f"unknown operation '{call.name}'",
-            call.span,
-            expected="one of " + ", ".join(OPS),
-            hint=suggest(call.name, OPS),
-        )
+        raise M.unknown_operation(call.name, call.span).error()
     names = [a.name for a in op.signature]
     positional = [a for a in call.args if a.name is None]
     if len(positional) > len(names):

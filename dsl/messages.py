@@ -1,0 +1,96 @@
+"""The errors that both the elaborator and the library check can raise, each written
+once. A function returns a :class:`Problem`; the library check raises it as it is
+(:meth:`Problem.error`), the elaborator through its own ``problem`` method, which adds
+the notes that name the cells being instantiated."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .errors import SnarcNameError, SnarcValueError
+from .signatures import NEURON_MODELS, OPS
+from .values import suggest
+
+
+@dataclass(frozen=True)
+class Problem:
+    cls: type
+    message: str
+    span: object
+    kw: dict = field(default_factory=dict)
+
+    def error(self):
+        return self.cls(self.message, self.span, **self.kw)
+
+
+def belongs_in_network(what: str, span) -> Problem:
+    """``input`` or ``readout`` written in a motif."""
+    kw = {"hint": "a motif names its output with `out`"} if what == "readout" else {}
+    return Problem(SnarcNameError, f"'{what}' belongs in a network, not in a motif", span, kw)
+
+
+def unknown_neuron_model(name: str, span) -> Problem:
+    return Problem(
+        SnarcNameError,
+        f"unknown neuron model '{name}'",
+        span,
+        {"expected": "one of " + ", ".join(NEURON_MODELS), "hint": suggest(name, NEURON_MODELS)},
+    )
+
+
+def unknown_motif(name: str, span, motifs) -> Problem:
+    return Problem(
+        SnarcNameError,
+        f"unknown motif '{name}'",
+        span,
+        {
+            "expected": "a motif or an operation: " + ", ".join(sorted(motifs) + list(OPS)),
+            "hint": suggest(name, list(motifs) + list(OPS)),
+        },
+    )
+
+
+def unknown_operation(name: str, span, hint: str | None = None) -> Problem:
+    return Problem(
+        SnarcNameError,
+        f"unknown operation '{name}'",
+        span,
+        {"expected": "one of " + ", ".join(OPS), "hint": hint or suggest(name, OPS)},
+    )
+
+
+def reserved_name(name: str, span) -> Problem:
+    return Problem(SnarcNameError, f"'{name}' is a reserved name", span)
+
+
+def declared_twice(name: str, span, first, notes=()) -> Problem:
+    return Problem(
+        SnarcNameError,
+        f"'{name}' is declared twice",
+        span,
+        {"notes": [("first declared here", first), *notes]},
+    )
+
+
+def in_is_not_a_target(span) -> Problem:
+    return Problem(
+        SnarcValueError, "'in' is an input: it cannot be the target of a connection", span
+    )
+
+
+def no_out(motif: str, span) -> Problem:
+    return Problem(
+        SnarcValueError,
+        f"motif '{motif}' has no 'out'",
+        span,
+        {"hint": "end the motif with `out NODE` or `out concat(A, B)`"},
+    )
+
+
+def second_out(motif: str, span, first) -> Problem:
+    return Problem(
+        SnarcValueError,
+        f"motif '{motif}' has more than one 'out'",
+        span,
+        {"notes": [("the first is here", first)]},
+    )
