@@ -40,6 +40,7 @@ from .ir import InputSpec, NeuronSpec, ReadoutSpec
 from .library import RESERVED, check_library
 from .loader import Loader, Scope
 from .passes import run_passes
+from .records import IRGraph
 from .signatures import (
     EDGE_KINDS,
     ENCODINGS,
@@ -73,7 +74,7 @@ class Elaborator(Binder):
         self.scope = scope
         self.max_params = max_params
         self.max_nodes = max_nodes
-        self.g = nx.MultiDiGraph()
+        self.g = IRGraph()
         self.order = itertools.count()
         self.stack: list[tuple[str, ast.Span]] = []  # motif instantiation stack
         self.instances: dict[str, tuple[str, ast.Span]] = {}  # scope -> (motif, cell span)
