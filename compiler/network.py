@@ -98,20 +98,18 @@ class CompiledNetwork(nn.Module):
             d = g.nodes[name]
             key = None
             spiking = False
-            if d["neuron"] is not None:
-                ns = d["neuron"]
+            if d.neuron is not None:
+                ns = d.neuron
                 builder = neuron_builders.get(ns.model)
                 if builder is None:
                     raise SnarcCompileError(
-                        f"no builder for neuron model '{ns.model}' (node '{name}')", d["span"]
+                        f"no builder for neuron model '{ns.model}' (node '{name}')", d.span
                     )
                 key = sanitize(name)
                 module = builder(dict(ns.params), self.dt)
                 self.neurons[key] = module
                 spiking = bool(getattr(module, "spiking", True))
-            self._plans[name] = NodePlan(
-                name, d["kind"], d["merge"], tuple(d["shape"]), key, spiking
-            )
+            self._plans[name] = NodePlan(name, d.kind, d.merge, tuple(d.shape), key, spiking)
 
         # binary (spike) outputs, for SOP accounting
         for name in order:
@@ -127,31 +125,31 @@ class CompiledNetwork(nn.Module):
                     and (plan.merge == "concat" or len(ins) == 1)
                     and all(
                         self._binary.get(u, False)
-                        and not e["sign"]
-                        and all(OPS[op.name].binary_preserving for op in e["ops"])
+                        and not e.sign
+                        and all(OPS[op.name].binary_preserving for op in e.ops)
                         for u, _, e in ins
                     )
                 )
 
-        for u, v, d in sorted(g.edges(data=True), key=lambda x: x[2]["order"]):
+        for u, v, d in sorted(g.edges(data=True), key=lambda x: x[2].order):
             ops = []
             weighted = -1
-            genetic_index = d["genetic"].op_index if d["genetic"] is not None else -1
-            for i, op in enumerate(d["ops"]):
+            genetic_index = d.genetic.op_index if d.genetic is not None else -1
+            for i, op in enumerate(d.ops):
                 table = genetic_builders if i == genetic_index else op_builders
                 builder = table.get(op.name)
                 if builder is None:
                     raise SnarcCompileError(
                         f"no builder for operation '{op.name}' on the connection {u} -> {v}",
-                        op.span if op.span.line else d["span"],
+                        op.span if op.span.line else d.span,
                         hint="pass one with snarc.compile(..., builders={'" + op.name + "': fn})",
                     )
                 ops.append(builder(op))
                 if OPS[op.name].weighted and weighted < 0:
                     weighted = i
-            before = d["ops"][: max(weighted, 0)]
+            before = d.ops[: max(weighted, 0)]
             binary_in = self._binary[u] and all(OPS[op.name].binary_preserving for op in before)
-            wspec: OpSpec | None = d["ops"][weighted] if weighted >= 0 else None
+            wspec: OpSpec | None = d.ops[weighted] if weighted >= 0 else None
             key = f"{sanitize(u)}_to_{sanitize(v)}"
             if key in self.edges:
                 key += f"_{sum(k.startswith(key) for k in self.edges) + 1}"
@@ -159,19 +157,19 @@ class CompiledNetwork(nn.Module):
                 key=key,
                 src=u,
                 dst=v,
-                delay=d["delay"],
-                order=d["order"],
-                kind=d["kind"],
-                static=not any(OPS[op.name].stochastic for op in d["ops"]),
+                delay=d.delay,
+                order=d.order,
+                kind=d.kind,
+                static=not any(OPS[op.name].stochastic for op in d.ops),
                 binary_in=binary_in,
                 fanout=fanout(wspec) if wspec else 0.0,
                 macs=dense_macs(wspec) if wspec else 0.0,
-                out_shape=tuple(d["out_shape"]),
+                out_shape=tuple(d.out_shape),
             )
-            if d["genetic"] is not None:
-                gs = d["genetic"]
+            if d.genetic is not None:
+                gs = d.genetic
                 pool = g.graph["gene_pools"][gs.pool]
-                op = d["ops"][gs.op_index]
+                op = d.ops[gs.op_index]
                 fan_in = gs.pre_units * (pool.kernel[0] * pool.kernel[1] if pool.kernel else 1)
                 info.genetic = {
                     "pre": gene_keys[(gs.pre[0], gs.pool, gs.pre[1])],
@@ -185,7 +183,7 @@ class CompiledNetwork(nn.Module):
                     if pool.kernel
                     else None,
                 }
-            self.edges[key] = EdgeModule(ops, d["sign"], genetic_index, weighted)
+            self.edges[key] = EdgeModule(ops, d.sign, genetic_index, weighted)
             self._plans[v].in_edges.append(info)
 
         self._schedule = [(kind, list(nodes)) for kind, nodes in sched.groups]

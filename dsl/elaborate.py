@@ -557,7 +557,7 @@ class Elaborator(Binder):
         frame = Frame(prefix="", scope_name="", motif=None, env={}, in_node="input")
         input_spec, steps = self._input(inputs[0], frame)
         self.add_node("input", "input", inputs[0].span, frame, None, "sum")
-        self.g.nodes["input"]["shape"] = input_spec.shape
+        self.g.nodes["input"].shape = input_spec.shape
         self.run_body(frame, net.body, net)
         readout = readouts[0]
         src = self.resolve_src(readout.ref, frame)

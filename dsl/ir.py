@@ -1,10 +1,13 @@
 """The graph IR: what every backend reads.
 
-An elaborated network is a :class:`networkx.MultiDiGraph`. Node ids are hierarchical
+An elaborated network is an :class:`~snarc.dsl.records.IRGraph`, a
+:class:`networkx.MultiDiGraph` whose node and edge attributes are typed records
+(:class:`~snarc.dsl.records.NodeRecord`, :class:`~snarc.dsl.records.EdgeRecord`: read
+``g.nodes[n].shape``; the fields below). Node ids are hierarchical
 names (``c2.b``: population ``b`` of cell ``c2``). Shapes are per sample, without the
 time and batch axes: ``(C, H, W)`` for maps, ``(F,)`` for vectors.
 
-Node attributes
+Node fields
     ``kind``      ``"input"``, ``"neuron"`` (a population of spiking or leaky neurons),
                   ``"relay"`` (merges its inputs and passes them on: pooling cells,
                   motif outputs) or ``"readout"``
@@ -16,7 +19,7 @@ Node attributes
     ``motif``     the motif that scope instantiates (``None`` at top level)
     ``span``      :class:`~snarc.dsl.ast.Span` of the declaration
 
-Edge attributes
+Edge fields
     ``kind``      ``"forward"``, ``"residual"``, ``"feedback"`` or ``"lateral"``
     ``delay``     0, or 1 for feedback and lateral edges (they read step t-1)
     ``ops``       tuple of :class:`OpSpec`, applied in order

@@ -105,13 +105,13 @@ def estimate(graph, batch: int = 1, training: bool = False) -> MemoryEstimate:
     steps = int(graph.graph["timesteps"])
     per_node: dict[str, int] = {}
     for node, d in graph.nodes(data=True):
-        n = _numel(d["shape"])
+        n = _numel(d.shape)
         states = 0
         if d.get("neuron") is not None:
-            states = _STATEFUL.get(d["neuron"].model, 1)
+            states = _STATEFUL.get(d.neuron.model, 1)
         per_node[node] = n * (1 + states)
     for _u, v, d in graph.edges(data=True):
-        per_node[v] = per_node.get(v, 0) + _numel(graph.nodes[v]["shape"]) * max(
+        per_node[v] = per_node.get(v, 0) + _numel(graph.nodes[v].shape) * max(
             1, len(d.get("ops", ()))
         )
     numbers = sum(per_node.values())

@@ -13,29 +13,29 @@ def count(elab, net: ast.NetworkDef):
     total = 0
     neurons = 0
     for _node, d in g.nodes(data=True):
-        own = d["neuron"].learnable if d["neuron"] is not None else 0
-        if d["neuron"] is not None:
+        own = d.neuron.learnable if d.neuron is not None else 0
+        if d.neuron is not None:
             n = 1
-            for s in d["shape"]:
+            for s in d.shape:
                 n *= s
             neurons += n
-        d["own_params"] = own
-        d["params"] = own
+        d.own_params = own
+        d.params = own
     for (node, pool, _unit), units in g.graph["genes"].items():
         n = units * g.graph["gene_pools"][pool].rank
-        g.nodes[node]["own_params"] += n
-        g.nodes[node]["params"] += n
+        g.nodes[node].own_params += n
+        g.nodes[node].params += n
     for _u, v, e in g.edges(data=True):
         p = 0
-        for i, op in enumerate(e["ops"]):
-            if e["genetic"] is not None and i == e["genetic"].op_index:
+        for i, op in enumerate(e.ops):
+            if e.genetic is not None and i == e.genetic.op_index:
                 # the dense weight is replaced by genes; a bias stays
                 p += op.out_shape[0] if op.get("bias") else 0
             else:
                 p += op.params
-        e["params"] = p
-        g.nodes[v]["params"] += p
-    total = sum(d["params"] for _, d in g.nodes(data=True))
+        e.params = p
+        g.nodes[v].params += p
+    total = sum(d.params for _, d in g.nodes(data=True))
     total += sum(pool.params for pool in g.graph["gene_pools"].values())
     g.graph["params"] = total
     g.graph["neurons"] = neurons

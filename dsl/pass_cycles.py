@@ -14,8 +14,8 @@ def check_cycles(elab):
     fwd = nx.DiGraph()
     fwd.add_nodes_from(elab.g.nodes)
     for u, v, d in elab.g.edges(data=True):
-        if d["delay"] == 0:
-            fwd.add_edge(u, v, span=d["span"])
+        if d.delay == 0:
+            fwd.add_edge(u, v, span=d.span)
     if nx.is_directed_acyclic_graph(fwd):
         elab.topo = list(nx.topological_sort(fwd))
         return

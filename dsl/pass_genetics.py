@@ -13,21 +13,21 @@ def genetics(elab):
     g = elab.g
     pools: dict[str, GenePool] = {}
     genes: dict[tuple[str, str, str], int] = {}
-    for u, v, k, e in sorted(g.edges(keys=True, data=True), key=lambda x: x[3]["order"]):
-        spec = e["genetic"]
+    for u, v, k, e in sorted(g.edges(keys=True, data=True), key=lambda x: x[3].order):
+        spec = e.genetic
         if spec is None:
             continue
         span = spec["span"]
-        weighted = [i for i, op in enumerate(e["ops"]) if OPS[op.name].weighted]
+        weighted = [i for i, op in enumerate(e.ops) if OPS[op.name].weighted]
         if len(weighted) != 1:
             raise SnarcValueError(
                 "genetic encoding needs exactly one conv or linear in the connection, "
                 f"found {len(weighted)}",
                 span,
-                notes=elab.notes_for_scope(g.nodes[v]["scope"]),
+                notes=elab.notes_for_scope(g.nodes[v].scope),
             )
         i = weighted[0]
-        op = e["ops"][i]
+        op = e.ops[i]
         if op.name == "conv":
             if op.get("groups") != 1:
                 raise SnarcValueError(
@@ -43,7 +43,7 @@ def genetics(elab):
             for s in op.in_shape:
                 pre_units *= s
             post_units = op.out_shape[0]
-        after = e["ops"][i + 1 :]
+        after = e.ops[i + 1 :]
         if any(
             o.out_shape[0] != post_units or len(o.out_shape) != len(op.out_shape) for o in after
         ):
@@ -71,14 +71,14 @@ def genetics(elab):
             pools[pool_name] = pool
         dst = g.nodes[v]
         offset = 0
-        if dst["merge"] == "concat":
+        if dst.merge == "concat":
             for u2, _, k2, e2 in sorted(
-                g.in_edges(v, keys=True, data=True), key=lambda x: x[3]["order"]
+                g.in_edges(v, keys=True, data=True), key=lambda x: x[3].order
             ):
                 if (u2, k2) == (u, k):
                     break
-                offset += e2["out_shape"][0]
-        for node, units in ((u, pre_units), (v, dst["shape"][0])):
+                offset += e2.out_shape[0]
+        for node, units in ((u, pre_units), (v, dst.shape[0])):
             key = (node, pool_name, unit)
             if genes.setdefault(key, units) != units:
                 raise SnarcValueError(
@@ -86,7 +86,7 @@ def genetics(elab):
                     f"but {genes[key]} elsewhere",
                     span,
                 )
-        e["genetic"] = GeneticSpec(
+        e.genetic = GeneticSpec(
             pool=pool_name,
             rank=spec["rank"],
             op_index=i,

@@ -8,13 +8,13 @@ def elide_relays(elab):
     g = elab.g
     for node in list(g.nodes):
         d = g.nodes[node]
-        if d["kind"] != "relay":
+        if d.kind != "relay":
             continue
         ins = list(g.in_edges(node, keys=True, data=True))
         if len(ins) != 1:
             continue
         u, _, k, e = ins[0]
-        if e["delay"] or e["pending"] or e["sign"] or e["genetic"] or u == node:
+        if e.delay or e.pending or e.sign or e.genetic or u == node:
             continue
         for _, v, e2 in list(g.out_edges(node, data=True)):
             attrs = dict(e2)

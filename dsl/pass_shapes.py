@@ -53,15 +53,15 @@ def infer_shapes(elab):
     g = elab.g
     for node in elab.topo:
         d = g.nodes[node]
-        if d["kind"] == "input":
+        if d.kind == "input":
             continue
         edges = sorted(
-            ((u, k, e) for u, _, k, e in g.in_edges(node, keys=True, data=True) if e["delay"] == 0),
-            key=lambda x: x[2]["order"],
+            ((u, k, e) for u, _, k, e in g.in_edges(node, keys=True, data=True) if e.delay == 0),
+            key=lambda x: x[2].order,
         )
         if not edges:
             has_delayed = any(True for _ in g.in_edges(node))
-            what = "population" if d["kind"] == "neuron" else "node"
+            what = "population" if d.kind == "neuron" else "node"
             raise SnarcValueError(
                 f"{what} '{node}' has no feed-forward input"
                 + (
@@ -69,69 +69,69 @@ def infer_shapes(elab):
                     if has_delayed
                     else " (nothing connects to it)"
                 ),
-                d["span"],
-                notes=elab.notes_for_scope(d["scope"]),
+                d.span,
+                notes=elab.notes_for_scope(d.scope),
             )
         shapes = []
         for u, k, e in edges:
             edge_shape(elab, u, node, k, e)
             shapes.append((u, e))
-        d["shape"] = merge_shapes(elab, node, d, shapes)
+        d.shape = merge_shapes(elab, node, d, shapes)
     for u, v, k, e in g.edges(keys=True, data=True):
-        if e["delay"] == 0:
+        if e.delay == 0:
             continue
         edge_shape(elab, u, v, k, e)
         d = g.nodes[v]
-        if d["merge"] != "sum":
+        if d.merge != "sum":
             raise SnarcShapeError(
                 f"a {e['kind']} connection into '{v}', which merges by concat",
-                e["span"],
+                e.span,
                 hint="feedback and lateral connections need a target that merges by sum",
-                notes=elab.notes_for_scope(d["scope"]),
+                notes=elab.notes_for_scope(d.scope),
             )
-        if e["out_shape"] != d["shape"]:
+        if e.out_shape != d.shape:
             raise SnarcShapeError(
                 f"{e['kind']} connection {u} ~> {v} gives shape {fmt_shape(e['out_shape'])}, "
                 f"but '{v}' has shape {fmt_shape(d['shape'])}",
-                e["span"],
-                notes=elab.notes_for_scope(d["scope"]),
+                e.span,
+                notes=elab.notes_for_scope(d.scope),
             )
 
 
 def edge_shape(elab, u, v, k, e):
-    src_shape = elab.g.nodes[u]["shape"]
-    ops, out = apply_ops(elab, src_shape, e["pending"], e["span"], elab.g.nodes[v]["scope"])
+    src_shape = elab.g.nodes[u].shape
+    ops, out = apply_ops(elab, src_shape, e.pending, e.span, elab.g.nodes[v].scope)
     e.update(ops=ops, in_shape=src_shape, out_shape=out, pending=())
 
 
 def merge_shapes(elab, node, d, shapes):
     first_u, first = shapes[0]
-    ref = first["out_shape"]
-    if d["merge"] == "sum":
+    ref = first.out_shape
+    if d.merge == "sum":
         for u, e in shapes[1:]:
-            if e["out_shape"] != ref:
+            if e.out_shape != ref:
                 raise SnarcShapeError(
                     f"cannot sum the inputs of '{node}': {fmt_shape(ref)} from '{first_u}' "
                     f"and {fmt_shape(e['out_shape'])} from '{u}'",
-                    e["span"],
+                    e.span,
                     hint="make the shapes agree, or merge by concat",
                     notes=[
-                        ("the first input is here", first["span"]),
-                        *elab.notes_for_scope(d["scope"]),
+                        ("the first input is here", first.span),
+                        *elab.notes_for_scope(d.scope),
                     ],
                 )
         return ref
     channels = 0
     for u, e in shapes:
-        s = e["out_shape"]
+        s = e.out_shape
         if len(s) != len(ref) or s[1:] != ref[1:]:
             raise SnarcShapeError(
                 f"cannot concatenate the inputs of '{node}': {fmt_shape(ref)} from '{first_u}' "
                 f"and {fmt_shape(s)} from '{u}' differ beyond the channel axis",
-                e["span"],
+                e.span,
                 notes=[
-                    ("the first input is here", first["span"]),
-                    *elab.notes_for_scope(d["scope"]),
+                    ("the first input is here", first.span),
+                    *elab.notes_for_scope(d.scope),
                 ],
             )
         channels += s[0]

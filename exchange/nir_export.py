@@ -62,7 +62,7 @@ def unsupported(graph) -> list[str]:
     """Every construct of the program that NIR cannot express, as readable lines."""
     problems = []
     for node, d in graph.nodes(data=True):
-        spec = d["neuron"]
+        spec = d.neuron
         if spec is not None:
             reason = NEURON_REASONS.get(spec.model)
             if reason is None and spec.model not in NEURON_EXPORTERS:
@@ -71,16 +71,16 @@ def unsupported(graph) -> list[str]:
             reason = reason or (limit(spec) if limit else None)
             if reason:
                 problems.append(f"population '{node}': {reason}")
-        if d["merge"] == "concat" and graph.in_degree(node) > 1:
+        if d.merge == "concat" and graph.in_degree(node) > 1:
             problems.append(
                 f"node '{node}': NIR has no concatenation (its inputs are merged by concat)"
             )
     for u, v, d in graph.edges(data=True):
-        for op in d["ops"]:
+        for op in d.ops:
             if op.name not in OP_EXPORTERS:
                 reason = OP_REASONS.get(op.name, f"no NIR exporter for '{op.name}'")
                 problems.append(f"connection {u} -> {v}: {reason}")
-        if d["sign"]:
+        if d.sign:
             problems.append(f"connection {u} -> {v}: NIR cannot rectify ({d['sign']})")
     return problems
 
@@ -118,7 +118,7 @@ class _Builder:
 
         module = self.net.edges[key]
         prev = self.handle[u]
-        ops = list(d["ops"])
+        ops = list(d.ops)
         label = f"{u}->{v}"
         i = 0
         while i < len(ops):
@@ -136,9 +136,9 @@ class _Builder:
             for suffix, node in lowered.nodes:
                 prev = self.link(prev, self.add(f"{label}:{suffix}", node))
             i += lowered.consumed
-        if d["delay"]:
+        if d.delay:
             delay = nir.Delay(
-                delay=_full(d["out_shape"], self.dt), metadata={"shape": list(d["out_shape"])}
+                delay=_full(d.out_shape, self.dt), metadata={"shape": list(d.out_shape)}
             )
             prev = self.link(prev, self.add(f"{label}:delay", delay))
         return prev
@@ -168,50 +168,50 @@ def to_nir(net, graph, dt: float | None = None):
         )
     b = _Builder(net, graph, dt)
     b.handle["input"] = b.add(
-        "input", nir.Input(input_type={"input": np.array(graph.nodes["input"]["shape"])})
+        "input", nir.Input(input_type={"input": np.array(graph.nodes["input"].shape)})
     )
     fwd = nx.DiGraph()
     fwd.add_nodes_from(graph.nodes)
-    fwd.add_edges_from((u, v) for u, v, d in graph.edges(data=True) if d["delay"] == 0)
+    fwd.add_edges_from((u, v) for u, v, d in graph.edges(data=True) if d.delay == 0)
     order = list(nx.topological_sort(fwd))
     # create neuron / relay nodes first, so that delayed edges can point at them
     for node in order:
         d = graph.nodes[node]
-        if d["kind"] == "input":
+        if d.kind == "input":
             continue
         plan = net.plan(node)
-        if d["neuron"] is not None:
-            b.handle[node] = b.neuron(node, d["neuron"], d["shape"], net.neurons[plan.key])
+        if d.neuron is not None:
+            b.handle[node] = b.neuron(node, d.neuron, d.shape, net.neurons[plan.key])
         else:
             b.handle[node] = None  # decided below: a relay with one plain input is that input
     for node in order:
         d = graph.nodes[node]
-        if d["kind"] == "input":
+        if d.kind == "input":
             continue
         plan = net.plan(node)
-        ins = sorted(graph.in_edges(node, keys=True, data=True), key=lambda x: x[3]["order"])
-        if d["neuron"] is None and len(ins) == 1 and ins[0][3]["delay"] == 0:
+        ins = sorted(graph.in_edges(node, keys=True, data=True), key=lambda x: x[3].order)
+        if d.neuron is None and len(ins) == 1 and ins[0][3]["delay"] == 0:
             u, _, _, e = ins[0]
             info = next(i for i in plan.in_edges if i.src == u)
             b.handle[node] = b.chain(u, node, info.key, e) or b.handle[u]
             continue
-        if d["neuron"] is None:
-            b.handle[node] = b.add(node, nir.Scale(scale=_full(d["shape"], 1.0)))
+        if d.neuron is None:
+            b.handle[node] = b.add(node, nir.Scale(scale=_full(d.shape, 1.0)))
         for u, _, _, e in ins:
-            if e["delay"]:
+            if e.delay:
                 continue
-            info = next(i for i in plan.in_edges if i.src == u and i.order == e["order"])
+            info = next(i for i in plan.in_edges if i.src == u and i.order == e.order)
             last = b.chain(u, node, info.key, e)
             if last is not None:
                 b.link(last, b.handle[node])
     for u, v, _, e in graph.edges(keys=True, data=True):  # delayed connections, now that all exist
-        if e["delay"]:
-            info = next(i for i in net.in_edges(v) if i.src == u and i.order == e["order"])
+        if e.delay:
+            info = next(i for i in net.in_edges(v) if i.src == u and i.order == e.order)
             last = b.chain(u, v, info.key, e)
             if last is not None:
                 b.link(last, b.handle[v])
     out = b.add(
-        "output", nir.Output(output_type={"output": np.array(graph.nodes["readout"]["shape"])})
+        "output", nir.Output(output_type={"output": np.array(graph.nodes["readout"].shape)})
     )
     b.link(b.handle["readout"], out)
     meta = {

@@ -62,7 +62,7 @@ def _relay_ops(g, node) -> str:
     """The operation of an operation cell (``cell p = maxpool(2) from x``): the chain
     that every input of the relay goes through, if they all share one."""
     chains = {
-        " | ".join(op.describe() for op in d["ops"] if OPS[op.name].shown)
+        " | ".join(op.describe() for op in d.ops if OPS[op.name].shown)
         for _, _, d in g.in_edges(node, data=True)
     }
     return chains.pop() if len(chains) == 1 else ""
@@ -77,64 +77,60 @@ def layout(graph, scale: str = "meso") -> Drawing:
     if scale == "macro":
         return _macro(g, drawing)
     for node, d in g.nodes(data=True):
-        scope = tuple(d["scope"].split(".")) if d["scope"] else ()
+        scope = tuple(d.scope.split(".")) if d.scope else ()
         for i in range(1, len(scope) + 1):
             path = scope[:i]
             motif = g.graph.get("instances", {}).get(".".join(path)) or (
-                d["motif"] if i == len(scope) else None
+                d.motif if i == len(scope) else None
             )
             drawing.clusters.setdefault(path, f"{path[-1]}" + (f" : {motif}" if motif else ""))
-        short = node[len(d["scope"]) + 1 :] if d["scope"] else node
+        short = node[len(d.scope) + 1 :] if d.scope else node
         lines = [short]
-        if d["kind"] == "neuron":
+        if d.kind == "neuron":
             lines.append(
-                _neuron_brief(d["neuron"])
-                if scale == "micro"
-                else (d["neuron"].name or d["neuron"].model)
+                _neuron_brief(d.neuron) if scale == "micro" else (d.neuron.name or d.neuron.model)
             )
-        elif d["kind"] == "relay":
+        elif d.kind == "relay":
             ops = _relay_ops(g, node)
             if ops:
                 lines.append(ops)
-            if d["merge"] == "concat" and g.in_degree(node) > 1:
+            if d.merge == "concat" and g.in_degree(node) > 1:
                 lines.append("concat")
-        elif d["kind"] == "input":
+        elif d.kind == "input":
             spec = g.graph["input"]
             lines.append(f"{spec.kind} ({spec.encode}), T={g.graph['timesteps']}")
-        elif d["kind"] == "readout":
+        elif d.kind == "readout":
             lines.append(f"over {g.graph['readout'].over}")
-        if scale == "micro" or d["kind"] in ("input", "readout"):
-            lines.append(_shape(d["shape"]))
-        if scale == "micro" and d["params"]:
+        if scale == "micro" or d.kind in ("input", "readout"):
+            lines.append(_shape(d.shape))
+        if scale == "micro" and d.params:
             lines.append(f"{d['params']:,} params")
         drawing.nodes.append(
             DrawNode(
                 id=node,
                 label="\n".join(lines),
-                shape=_KIND_SHAPE[d["kind"]],
-                fillcolor=_KIND_FILL[d["kind"]],
+                shape=_KIND_SHAPE[d.kind],
+                fillcolor=_KIND_FILL[d.kind],
                 cluster=scope,
             )
         )
-    for u, v, d in sorted(g.edges(data=True), key=lambda x: x[2]["order"]):
+    for u, v, d in sorted(g.edges(data=True), key=lambda x: x[2].order):
         label = ""
         if scale == "micro":
-            label = " | ".join(op.describe() for op in d["ops"] if OPS[op.name].shown)
-            if d["genetic"] is not None:
+            label = " | ".join(op.describe() for op in d.ops if OPS[op.name].shown)
+            if d.genetic is not None:
                 label += f" [genes r={d['genetic'].rank}, {d['genetic'].pool}]"
         else:
-            label = ", ".join(op.describe() for op in d["ops"] if OPS[op.name].weighted)
-            if g.nodes[v]["kind"] == "relay":
+            label = ", ".join(op.describe() for op in d.ops if OPS[op.name].weighted)
+            if g.nodes[v].kind == "relay":
                 label = ""
-        drawing.edges.append(
-            DrawEdge(u, v, d["kind"], label.strip(), d["sign"], d["genetic"] is not None)
-        )
+        drawing.edges.append(DrawEdge(u, v, d.kind, label.strip(), d.sign, d.genetic is not None))
     return drawing
 
 
 def _macro(g, drawing: Drawing) -> Drawing:
     def macro_id(node: str) -> str:
-        scope = g.nodes[node]["scope"]
+        scope = g.nodes[node].scope
         return scope.split(".")[0] if scope else node
 
     members: dict[str, list[str]] = {}
@@ -142,31 +138,29 @@ def _macro(g, drawing: Drawing) -> Drawing:
         members.setdefault(macro_id(node), []).append(node)
     for mid, nodes in members.items():
         d = g.nodes[nodes[0]]
-        if len(nodes) == 1 and not d["scope"]:
+        if len(nodes) == 1 and not d.scope:
             lines = [mid]
-            if d["kind"] == "neuron":
-                lines.append(d["neuron"].name or d["neuron"].model)
-            elif d["kind"] == "relay":
+            if d.kind == "neuron":
+                lines.append(d.neuron.name or d.neuron.model)
+            elif d.kind == "relay":
                 ops = _relay_ops(g, mid)
                 if ops:
                     lines.append(ops)
-            elif d["kind"] == "input":
+            elif d.kind == "input":
                 spec = g.graph["input"]
                 lines.append(f"{spec.kind}, T={g.graph['timesteps']}")
-            lines.append(_shape(d["shape"]))
+            lines.append(_shape(d.shape))
             drawing.nodes.append(
-                DrawNode(
-                    mid, "\n".join(lines), _KIND_SHAPE[d["kind"]], fillcolor=_KIND_FILL[d["kind"]]
-                )
+                DrawNode(mid, "\n".join(lines), _KIND_SHAPE[d.kind], fillcolor=_KIND_FILL[d.kind])
             )
             continue
         motif = g.graph.get("instances", {}).get(mid) or next(
-            (g.nodes[n]["motif"] for n in nodes if g.nodes[n]["scope"] == mid), "?"
+            (g.nodes[n].motif for n in nodes if g.nodes[n].scope == mid), "?"
         )
         outs = [n for n in nodes if any(macro_id(v) != mid for _, v in g.out_edges(n))]
         shape = _shape(g.nodes[outs[0]]["shape"]) if outs else ""
-        params = sum(g.nodes[n]["params"] for n in nodes)
-        inner = sum(1 for n in nodes if g.nodes[n]["kind"] == "neuron")
+        params = sum(g.nodes[n].params for n in nodes)
+        inner = sum(1 for n in nodes if g.nodes[n].kind == "neuron")
         drawing.nodes.append(
             DrawNode(
                 mid,
@@ -177,18 +171,18 @@ def _macro(g, drawing: Drawing) -> Drawing:
             )
         )
     merged: dict[tuple, DrawEdge] = {}
-    for u, v, d in sorted(g.edges(data=True), key=lambda x: x[2]["order"]):
+    for u, v, d in sorted(g.edges(data=True), key=lambda x: x[2].order):
         mu, mv = macro_id(u), macro_id(v)
         if mu == mv:
             continue
-        key = (mu, mv, d["kind"], d["sign"])
+        key = (mu, mv, d.kind, d.sign)
         if key in merged:
             e = merged[key]
             merged[key] = DrawEdge(
-                mu, mv, e.kind, e.label, e.sign, e.genetic or d["genetic"] is not None, e.count + 1
+                mu, mv, e.kind, e.label, e.sign, e.genetic or d.genetic is not None, e.count + 1
             )
         else:
-            merged[key] = DrawEdge(mu, mv, d["kind"], "", d["sign"], d["genetic"] is not None)
+            merged[key] = DrawEdge(mu, mv, d.kind, "", d.sign, d.genetic is not None)
     drawing.edges = [
         DrawEdge(
             e.src, e.dst, e.kind, f"×{e.count}" if e.count > 1 else "", e.sign, e.genetic, e.count

@@ -1,0 +1,37 @@
+"""The IR's nodes and edges are typed records (dsl/records.py)."""
+
+import dataclasses
+
+import pytest
+
+import snarc
+from snarc.dsl.ir import NeuronSpec, OpSpec
+from snarc.dsl.records import EdgeRecord, IRGraph, NodeRecord
+
+
+def test_nodes_and_edges_are_typed_records(root):
+    g = snarc.elaborate(root / "examples" / "ndigits_conv.snarc")
+    assert isinstance(g, IRGraph)
+    for _, d in g.nodes(data=True):
+        assert isinstance(d, NodeRecord) and dataclasses.is_dataclass(d)
+        assert d.shape == d["shape"] and all(isinstance(s, int) for s in d.shape)
+        assert d.neuron is None or isinstance(d.neuron, NeuronSpec)
+    for _, _, e in g.edges(data=True):
+        assert isinstance(e, EdgeRecord)
+        assert all(isinstance(op, OpSpec) for op in e.ops) and e.out_shape is not None
+    assert g.nodes["c1"].neuron.model == "LIF" and g.nodes["c1"].shape == (16, 34, 34)
+
+
+def test_a_key_that_is_not_a_field_is_an_error():
+    rec = NodeRecord(kind="relay")
+    with pytest.raises(KeyError, match="no field 'shpae'"):
+        rec["shpae"] = (1,)
+    with pytest.raises(TypeError):
+        del rec["kind"]
+    g = IRGraph()
+    with pytest.raises(KeyError):
+        g.add_node("x", colour="red")
+    g.add_node("x", kind="input", shape=(2,))
+    assert g.nodes["x"].shape == (2,) and dict(g.nodes["x"])["kind"] == "input"
+    h = g.copy()  # networkx copies through the mapping protocol
+    assert isinstance(h.nodes["x"], NodeRecord) and h.nodes["x"] is not g.nodes["x"]
