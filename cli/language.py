@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from ..dsl import SnarcError, elaborate, format_source, summary
-from ..fileio import atomic_write
+from ..fileio import atomic_write, read_text
 from .common import limits, network, print_error, print_warnings
 
 
@@ -68,12 +68,9 @@ def cmd_fmt(args) -> int:
             continue
         path = Path(file)
         try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as err:
-            print(
-                f"{file}: error: cannot read: {getattr(err, 'strerror', None) or err}",
-                file=sys.stderr,
-            )
+            text = read_text(path, "program")
+        except SnarcError as err:
+            print_error(err)
             status = 1
             continue
         try:

@@ -18,10 +18,11 @@ works, about 0.2 s slower at start-up), an unsafe file is removed and rebuilt.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import stat
 from pathlib import Path
+
+from .hashing import short_hash
 
 _FOREIGN_WRITE = stat.S_IWGRP | stat.S_IWOTH
 
@@ -55,8 +56,7 @@ def cache_file(name: str, key: str) -> str | None:
     directory = cache_dir()
     if directory is None:
         return None
-    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
-    path = directory / f"{name}-{digest}.lark.pickle"
+    path = directory / f"{name}-{short_hash(key)}.lark.pickle"
     try:
         st = os.lstat(path)
     except FileNotFoundError:

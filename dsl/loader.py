@@ -79,7 +79,7 @@ class Loader:
         self.lib_dirs = (
             [Path(d).resolve() for d in lib_dirs] if lib_dirs is not None else library_path()
         )
-        self.roots: list[Path] = []  # the directory of each program read by path
+        self.root: Path | None = None  # the program's directory (set on the first import)
         self.modules: dict[str, ast.Module] = {}
         self.sources: dict[str, str] = {}
         self._scopes: dict[str, Scope] = {}
@@ -174,10 +174,10 @@ class Loader:
     def _roots(self, importer: ast.Module) -> list[Path]:
         """Where imports may read: the directory of the program (the first file read by
         path; the working directory for text), and the library directories."""
-        if not self.roots:
+        if self.root is None:
             first = next((p for p in self.modules if not p.startswith("<")), None)
-            self.roots.append(Path(first).resolve().parent if first else Path.cwd().resolve())
-        return [*self.roots, *self.lib_dirs]
+            self.root = Path(first).resolve().parent if first else Path.cwd().resolve()
+        return [self.root, *self.lib_dirs]
 
     # ------------------------------------------------------------ scopes
     def scope(self, module: ast.Module, _stack: tuple[str, ...] = ()) -> Scope:

@@ -9,8 +9,6 @@ from ..dsl.errors import SnarcError
 from .operators import Rates
 from .space import DEFAULT_MAX_DEPTH, load_space
 
-INFRA = "infra"  # the status of an evaluation that failed for reasons outside the genome
-
 
 def check_data(data: str) -> None:
     """Open a real dataset's directory once in this process, so that a missing or badly

@@ -105,7 +105,7 @@ def evaluate(task: Task) -> dict:
         from ..dsl.errors import SnarcError
 
         if isinstance(err, DatasetError):  # the data, not the genome
-            return _infra(str(err), time.perf_counter() - t0)
+            return infra_failure(str(err), time.perf_counter() - t0)
         msg = (
             str(err)
             if isinstance(err, SnarcError)
@@ -120,7 +120,7 @@ def evaluate(task: Task) -> dict:
         }
 
 
-def _infra(reason: str, wall: float = 0.0) -> dict:
+def infra_failure(reason: str, wall: float = 0.0) -> dict:
     """A failure of the machinery around a genome (retried; never final)."""
     return {"status": INFRA, "measures": {}, "error": reason, "wall": wall, "warnings": []}
 
@@ -191,7 +191,7 @@ class ProcessExecutor:
             try:
                 futures[self.pool.schedule(evaluate, (t,), timeout=self.timeout)] = i
             except RuntimeError as err:  # the pool broke (a worker died while starting)
-                yield i, _infra(f"the worker pool is not running ({err})")
+                yield i, infra_failure(f"the worker pool is not running ({err})")
         pending = set(futures)
         stall = float(os.environ.get("SNARC_POOL_STALL", self.STALL))
         progress = time.monotonic()
@@ -205,7 +205,7 @@ class ProcessExecutor:
                     f.cancel()
                     yield (
                         futures[f],
-                        _infra(f"the worker pool stalled: no task started for {stall:g} s"),
+                        infra_failure(f"the worker pool stalled: no task started for {stall:g} s"),
                     )
                 return
             for f in done:
@@ -215,15 +215,15 @@ class ProcessExecutor:
                 except FutureTimeout:
                     yield (
                         i,
-                        _infra(
+                        infra_failure(
                             f"evaluation ran past the timeout of {self.timeout:g} s",
                             self.timeout or 0.0,
                         ),
                     )
                 except ProcessExpired as err:
-                    yield i, _infra(f"the worker process died (exit code {err.exitcode})")
+                    yield i, infra_failure(f"the worker process died (exit code {err.exitcode})")
                 except Exception as err:  # a broken pool (BrokenProcessPool), pickling
-                    yield i, _infra(f"the worker failed: {type(err).__name__}: {err}")
+                    yield i, infra_failure(f"the worker failed: {type(err).__name__}: {err}")
 
     def close(self, abort: bool = False) -> None:
         """Wait for the workers; with ``abort`` (an interrupted run) stop them at once."""
@@ -274,7 +274,7 @@ class RayExecutor:
                 try:
                     yield refs[r], ray.get(r)
                 except Exception as err:  # a worker that died, or a cancelled task
-                    yield refs[r], _infra(f"the Ray task failed: {type(err).__name__}")
+                    yield refs[r], infra_failure(f"the Ray task failed: {type(err).__name__}")
             if self.timeout:
                 now = time.monotonic()
                 for r in [r for r in pending if now - started[r] > self.timeout]:
@@ -282,7 +282,7 @@ class RayExecutor:
                     pending.remove(r)
                     yield (
                         refs[r],
-                        _infra(
+                        infra_failure(
                             f"evaluation ran past the timeout of {self.timeout:g} s", self.timeout
                         ),
                     )

@@ -17,7 +17,8 @@ from pathlib import Path
 import numpy as np
 
 from ..fileio import DirectoryLock, atomic_write, real_directory
-from .config import INFRA, Config, RunError, check_data, space_text
+from .config import Config, RunError, check_data, space_text
+from .evaluate import INFRA, infra_failure
 from .operators import Child, Rates, Validator, crossover, make_child, mutate, random_genome
 from .selection import hypervolume, nondominated_ranks, nsga2_order, objective_matrix
 from .space import Node, SearchSpace
@@ -33,9 +34,11 @@ class Evolution:
         self.cfg, self.out, self.progress, self.log = cfg, Path(out), progress, log
         cfg.validate()
         fresh = None
+        self._data_checked = False
         if not (self.out / "store.sqlite").exists():
             # a new run: a missing dataset or a bad space creates nothing
             check_data(cfg.data)
+            self._data_checked = True
             fresh = space_text(cfg)
         self.out.mkdir(parents=True, exist_ok=True)
         self.store = Store.open(self.out)
@@ -226,7 +229,9 @@ class Evolution:
         if start > cfg.generations and not stale:
             self.log(f"{self.out}: the run is complete ({cfg.generations} generations)")
             return self.write_results()
-        check_data(cfg.data)  # a missing dataset stops the run now, not genome by genome
+        if not self._data_checked:  # a resumed run: stop now, not genome by genome
+            check_data(cfg.data)
+            self._data_checked = True
         self.executor = None
         bar = None
         finished = False
@@ -344,7 +349,7 @@ class Evolution:
             err = f"{reasons[c.hash]} (after {cfg.infra_retries + 1} attempts; evaluated again on resume)"
             self._store(
                 c,
-                {"status": INFRA, "measures": {}, "error": err, "wall": 0.0},
+                infra_failure(err),
                 generation,
             )
             if bar is not None:

@@ -24,13 +24,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..dsl.errors import SnarcError
+from ..dsl.hashing import LENGTH
 
 SCHEMA_VERSION = 1
 TABLES = ("meta", "genomes", "populations", "generations", "trained")
 # A genome's id: the first 16 hex digits of the SHA-256 of its canonical text. Ids read
 # back from a store become file names, so every one is checked (a crafted store could
 # otherwise write outside the run directory).
-HASH = re.compile(r"[0-9a-f]{16}")
+HASH = re.compile(rf"[0-9a-f]{{{LENGTH}}}")
 
 
 class StoreError(SnarcError):

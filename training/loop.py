@@ -170,16 +170,10 @@ def _train(text, cfg, out, resume, progress, log, name, path) -> dict:
     graph = elaborate(parse(text, path or "<program>"))
     if graph is None:
         raise TrainError(f"{path or name} is a library file: it has no network to train")
-    check_memory(
-        graph,
-        batch=max(cfg.batch, 64),  # the evaluation batch, if larger, runs without gradients
-        training=False,
-        ceiling=_memory_ceiling(device),
-        where=f"{device}",
-    )
-    check_memory(
-        graph, batch=cfg.batch, training=True, ceiling=_memory_ceiling(device), where=f"{device}"
-    )
+    ceiling = _memory_ceiling(device)
+    # the evaluation batch, if larger, runs without gradients
+    check_memory(graph, max(cfg.batch, 64), training=False, ceiling=ceiling, where=str(device))
+    check_memory(graph, cfg.batch, training=True, ceiling=ceiling, where=str(device))
     torch.manual_seed(cfg.seed)
     net = compile_net(graph).to(device)
     if ckpt is not None:
