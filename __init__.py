@@ -23,6 +23,8 @@ from .dsl import (  # noqa: E402
     elaborate,
     format_source,
     load,
+    load_file,
+    load_text,
     parse,
     summary,
 )
@@ -45,6 +47,8 @@ __all__ = [
     "elaborate",
     "format_source",
     "load",
+    "load_file",
+    "load_text",
     "parse",
     "summary",
 ]

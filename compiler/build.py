@@ -20,7 +20,8 @@ def compile(  # noqa: A001 - the public name the docs promise: snarc.compile
     channels_last: bool = True,
     max_memory: int | None = None,
 ) -> CompiledNetwork:
-    """Compile a snarc network (a path, program text, parsed Module or elaborated IR).
+    """Compile a snarc network: program text (``str``), a file (``pathlib.Path``), a parsed
+    Module or an elaborated IR graph.
 
     ``builders`` maps operation names to ``fn(OpSpec) -> nn.Module`` and ``neurons``
     maps model names to ``cls(params: dict, dt: float) -> NeuronModule``; both extend

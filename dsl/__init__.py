@@ -6,7 +6,7 @@ This package imports nothing else of snarc and never imports torch.
 from __future__ import annotations
 
 from . import ast
-from .api import elaborate, load
+from .api import elaborate, load, load_file, load_text
 from .elaborate import DEFAULT_MAX_NODES, DEFAULT_MAX_PARAMS, elaborate_module
 from .errors import (
     SnarcCycleError,
@@ -45,6 +45,8 @@ __all__ = [
     "format_source",
     "ir_fingerprint",
     "load",
+    "load_file",
+    "load_text",
     "parse",
     "std_modules",
     "summary",

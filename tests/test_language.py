@@ -118,3 +118,18 @@ def test_empty_and_comment_only_files():
 def test_keywords_cannot_be_names():
     with pytest.raises(SnarcSyntaxError):
         parse("network n {\n  cell : lif\n}\n")
+
+
+def test_text_and_paths_are_told_apart_by_type_not_guessed(tmp_path):
+    """A str is program text and a Path a file; a file name given as text is a syntax
+    error whose hint names the mix-up, never a silent read of the file."""
+    src = "network n {\n  input frames(2) steps 4\n  a : LIF()\n  in -> a : linear(3)\n  readout a over mean\n}\n"
+    path = tmp_path / "n.snarc"
+    path.write_text(src)
+    assert snarc.load_file(path) == snarc.load_file(str(path)) == snarc.load(path)
+    assert snarc.load_text(src).network.name == "n"
+    with pytest.raises(snarc.SnarcError) as err:
+        snarc.load(str(path))
+    assert "snarc.load_file" in str(err.value)
+    with pytest.raises(TypeError):
+        snarc.load(42)
