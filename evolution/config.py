@@ -20,19 +20,12 @@ def check_data(data: str) -> None:
     open_dataset(data, train=True)
 
 
-# measure -> direction; spike_aware is derived from rdm_target and spikes
-DIRECTIONS = {
-    "rdm": "max",
-    "rdm_target": "max",
-    "sahd": "max",
-    "naswot": "max",
-    "spike_aware": "max",
-    "params": "min",
-    "sops": "min",
-    "energy": "min",
-    "spikes": "min",
-}
-NEEDS = {"spike_aware": ("rdm_target", "spikes")}
+def objective_registry() -> dict:
+    """Every objective a run may optimise (:data:`snarc.fitness.OBJECTIVES`): its
+    direction and, for combined ones, the scores it needs, live on its definition."""
+    from ..fitness.score import OBJECTIVES
+
+    return OBJECTIVES
 
 
 class RunError(SnarcError):
@@ -47,9 +40,10 @@ class Objective:
     @classmethod
     def parse(cls, text: str) -> Objective:
         name, _, direction = text.strip().partition(":")
-        if name not in DIRECTIONS:
-            raise RunError(f"unknown fitness '{name}'", hint=f"one of {', '.join(DIRECTIONS)}")
-        direction = direction or DIRECTIONS[name]
+        known = objective_registry()
+        if name not in known:
+            raise RunError(f"unknown fitness '{name}'", hint=f"one of {', '.join(known)}")
+        direction = direction or known[name].direction
         if direction not in ("max", "min"):
             raise RunError(f"'{text}': the direction must be max or min")
         return cls(name, direction)
@@ -100,9 +94,10 @@ class Config:
         return self.algorithm
 
     def measures(self) -> tuple[str, ...]:
+        known = objective_registry()
         out: list[str] = []
         for o in self.objectives:
-            for m in NEEDS.get(o.name, (o.name,)):
+            for m in getattr(known[o.name], "needs", (o.name,)):
                 if m not in out:
                     out.append(m)
         for m in ("spikes", "params"):  # always recorded: cheap and always wanted

@@ -12,16 +12,15 @@ def objective_matrix(
     records: list[Record], objectives: list[Objective], spikes_ref: float | None, lam: float
 ) -> np.ndarray:
     """Objective values as a minimisation matrix (maximised ones negated; failures +inf)."""
-    from ..fitness import spike_aware
+    from ..fitness.score import COMBINED
 
     F = np.full((len(records), len(objectives)), np.inf)
     for i, r in enumerate(records):
         if not r.ok:
             continue
         for j, o in enumerate(objectives):
-            if o.name == "spike_aware":
-                acc = (1.0 + r.measures.get("rdm_target", -1.0)) / 2.0  # Spearman rho -> [0, 1]
-                v = spike_aware(acc, r.measures.get("spikes", 0.0), spikes_ref or 1.0, lam)
+            if o.name in COMBINED:
+                v = COMBINED[o.name].combine(r.measures, spikes_ref, lam)
             else:
                 v = r.measures.get(o.name, np.nan)
             if np.isfinite(v):

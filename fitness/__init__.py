@@ -34,13 +34,16 @@ from .activity import activity, codes_from, layer_names, representations, run
 from .cost import E_AC_PJ, E_MAC_PJ, energy, spike_aware
 from .hamming import naswot, naswot_from, sahd, sahd_from
 from .rdm import rdm, rdm_label_free, rdm_label_free_from, rdm_label_target, rdm_label_target_from
-from .score import FITNESSES, SCORES, Pass, Score, score
+from .score import COMBINED, FITNESSES, OBJECTIVES, SCORES, Combined, Pass, Score, score
 from .warn import FitnessWarning
 
 __all__ = [
     "E_AC_PJ",
     "E_MAC_PJ",
+    "COMBINED",
+    "Combined",
     "FITNESSES",
+    "OBJECTIVES",
     "SCORES",
     "FitnessWarning",
     "Pass",

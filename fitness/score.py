@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from .activity import activity, codes_from, representations
-from .cost import energy
+from .cost import energy, spike_aware
 from .hamming import grams_of, naswot_from, sahd_from
 from .rdm import rdm_label_free_from, rdm_label_target_from, rdms_of
 
@@ -84,6 +84,38 @@ SCORES: dict[str, Score] = {
     ]
 }
 FITNESSES = tuple(SCORES)
+
+
+@dataclass(frozen=True)
+class Combined:
+    """An objective computed from scores already recorded for a genome (not from a
+    forward pass): ``combine(measures, spikes_ref, lam)``."""
+
+    name: str
+    needs: tuple[str, ...]
+    combine: Callable[[dict, float, float], float]
+    doc: str
+    direction: str = "max"
+
+
+def _spike_aware(measures: dict, spikes_ref: float, lam: float) -> float:
+    acc = (1.0 + measures.get("rdm_target", -1.0)) / 2.0  # Spearman rho -> [0, 1]
+    return spike_aware(acc, measures.get("spikes", 0.0), spikes_ref or 1.0, lam)
+
+
+COMBINED: dict[str, Combined] = {
+    c.name: c
+    for c in [
+        Combined(
+            "spike_aware",
+            ("rdm_target", "spikes"),
+            _spike_aware,
+            "AutoSNN's acc x (spikes / spikes_ref)^lambda, with rdm_target standing in for acc",
+        )
+    ]
+}
+# every name an evolution run may optimise -> its Score or Combined (direction, doc)
+OBJECTIVES: dict[str, Score | Combined] = {**SCORES, **COMBINED}
 
 
 def score(net, x, labels=None, fitness=("rdm",), layers="populations") -> dict[str, float]:

@@ -91,3 +91,20 @@ def test_an_operation_added_by_a_caller_works_end_to_end(monkeypatch):
     monkeypatch.setitem(OP_EXPORTERS, "negate", export_negate)
     nir_graph = to_nir(net, graph)
     assert "input_to_a_negate0" in nir_graph.nodes and "input_to_a_linear1" in nir_graph.nodes
+
+
+def test_every_objective_a_run_may_optimise_is_defined_once():
+    """Each fitness a run accepts is a Score or a Combined objective with its direction
+    on its definition; a Combined one needs only recorded Scores; a run's Config reads
+    the direction there (no second table)."""
+    from snarc.evolution.config import Config, Objective
+    from snarc.fitness import COMBINED, OBJECTIVES, SCORES
+
+    assert set(OBJECTIVES) == set(SCORES) | set(COMBINED)
+    for name, obj in OBJECTIVES.items():
+        assert obj.direction in ("max", "min") and obj.doc
+        assert Objective.parse(name).direction == obj.direction
+    for c in COMBINED.values():
+        assert set(c.needs) <= set(SCORES)
+    cfg = Config(fitness=["spike_aware", "params"])
+    assert cfg.measures()[:3] == ("rdm_target", "spikes", "params")
