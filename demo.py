@@ -33,7 +33,7 @@ def _shipped(package: str) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from .allocator import tune_allocator
+    from .util.allocator import tune_allocator
 
     ap = argparse.ArgumentParser(prog="python -m snarc.demo", description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="the same steps at a toy size")

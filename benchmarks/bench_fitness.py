@@ -27,9 +27,9 @@ import torch
 
 import snarc
 from snarc import fitness as F
-from snarc.allocator import tune_allocator
 from snarc.data.batches import class_balanced_batch
 from snarc.data.ndigits import N_TRAIN
+from snarc.util.allocator import tune_allocator
 
 ROOT = Path(__file__).resolve().parent.parent
 SCORES = ("rdm", "rdm_target", "sahd", "naswot", "energy")
@@ -57,7 +57,7 @@ def train_step_seconds(net, x, y, steps: int) -> float:
 
 
 def main() -> None:
-    tune_allocator()  # as snarc's commands do (snarc/allocator.py)
+    tune_allocator()  # as snarc's commands do (snarc/util/allocator.py)
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--batch", type=int, nargs="+", default=[50, 30])
     ap.add_argument("--train-batch", type=int, default=32)

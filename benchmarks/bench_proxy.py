@@ -21,11 +21,11 @@ import torch
 from scipy.stats import kendalltau
 
 import snarc
-from snarc.allocator import tune_allocator
 from snarc.data.batches import class_balanced_batch
 from snarc.evolution import load_space, random_genome
 from snarc.fitness import score
 from snarc.training import TrainConfig, train
+from snarc.util.allocator import tune_allocator
 
 PROXIES = ("rdm", "rdm_target", "sahd", "naswot")
 
@@ -43,7 +43,7 @@ def distinct_genomes(space_name: str, n: int, seed: int) -> list[str]:
 
 
 def main() -> None:
-    tune_allocator()  # as snarc's commands do (snarc/allocator.py)
+    tune_allocator()  # as snarc's commands do (snarc/util/allocator.py)
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )

@@ -41,7 +41,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from peers import NorseAutoSNN, NorseStepwise, SpikingJellyAutoSNN, nchw_twin  # noqa: E402
 
 import snarc  # noqa: E402
-from snarc.allocator import tune_allocator  # noqa: E402
+from snarc.util.allocator import tune_allocator  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -144,7 +144,7 @@ def models_for(name: str, net) -> dict:
 
 
 def main() -> None:
-    tune_allocator()  # as snarc's commands do (snarc/allocator.py)
+    tune_allocator()  # as snarc's commands do (snarc/util/allocator.py)
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--timesteps", type=int, nargs="+", default=[4, 8])
     ap.add_argument("--batch", type=int, default=32)

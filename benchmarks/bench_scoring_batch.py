@@ -29,13 +29,13 @@ sys.path.insert(0, str(Path(__file__).parent))
 from bench_proxy import PROXIES, distinct_genomes  # noqa: E402
 
 import snarc  # noqa: E402
-from snarc.allocator import tune_allocator  # noqa: E402
 from snarc.data.batches import class_balanced_batch  # noqa: E402
 from snarc.fitness import FitnessWarning, score  # noqa: E402
+from snarc.util.allocator import tune_allocator  # noqa: E402
 
 
 def main() -> None:
-    tune_allocator()  # as snarc's commands do (snarc/allocator.py)
+    tune_allocator()  # as snarc's commands do (snarc/util/allocator.py)
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )

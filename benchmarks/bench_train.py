@@ -31,8 +31,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 from peers import NorseAutoSNN, SpikingJellyAutoSNN, nchw_twin  # noqa: E402
 
 import snarc  # noqa: E402
-from snarc.allocator import tune_allocator  # noqa: E402
 from snarc.training import load_tensors  # noqa: E402
+from snarc.util.allocator import tune_allocator  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -89,7 +89,7 @@ def run(device, steps, batch, samples, rounds) -> None:
 
 
 def main() -> None:
-    tune_allocator()  # as snarc's commands do (snarc/allocator.py)
+    tune_allocator()  # as snarc's commands do (snarc/util/allocator.py)
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )

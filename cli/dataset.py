@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 
-from ..fileio import atomic_write
+from ..util.fileio import atomic_write
 from . import args as A
 
 

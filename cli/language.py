@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from ..dsl import SnarcError, elaborate, format_source, summary
-from ..fileio import atomic_write, read_text
+from ..util.fileio import atomic_write, read_text
 from .common import limits, network, print_error, print_warnings
 
 

@@ -79,9 +79,9 @@ def _environment(args):
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    from ..allocator import tune_allocator
+    from ..util.allocator import tune_allocator
 
-    tune_allocator()  # freed tensor memory stays in the process (see snarc/allocator.py)
+    tune_allocator()  # freed tensor memory stays in the process (see snarc/util/allocator.py)
     try:
         with _environment(args):
             return args.func(args)

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from ..dsl.errors import SnarcError
-from ..fileio import read_text
+from ..util.fileio import read_text
 from . import args as A
 
 

@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from ..dsl.hashing import short_hash
-from ..fileio import atomic_write
+from ..util.fileio import atomic_write
 
 N_TRAIN = 1437
 N_ALL = 1797

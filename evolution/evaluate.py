@@ -78,10 +78,10 @@ def evaluate(task: Task) -> dict:
     try:
         import torch
 
-        from ..allocator import tune_allocator
         from ..compiler import compile as compile_net
         from ..dsl import DEFAULT_MAX_PARAMS, parse
         from ..fitness import score
+        from ..util.allocator import tune_allocator
 
         tune_allocator()
         torch.set_num_threads(task.threads)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..fileio import atomic_write, real_directory
+from ..util.fileio import atomic_write, real_directory
 
 
 def _label(o) -> str:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..fileio import DirectoryLock, atomic_write, real_directory
+from ..util.fileio import DirectoryLock, atomic_write, real_directory
 from .config import Config, RunError, check_data, space_text
 from .evaluate import INFRA, infra_failure
 from .operators import Child, Rates, Validator, crossover, make_child, mutate, random_genome

@@ -31,7 +31,7 @@ import numpy as np
 
 from ..dsl.errors import SnarcError
 from ..dsl.hashing import short_hash
-from ..fileio import read_text
+from ..util.fileio import read_text
 
 SCALES = ("micro", "meso", "macro")
 DEFAULT_MAX_DEPTH = 40

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..fileio import atomic_write
+from ..util.fileio import atomic_write
 from .layout import FORMATS, DrawEdge, Drawing, DrawNode
 
 _EDGE_STYLE = {

@@ -225,7 +225,7 @@ def test_allocator_tuning_applies_once_and_steps_aside():
     import subprocess
     import sys
 
-    code = "from snarc.allocator import tune_allocator as t; print(t(), t())"
+    code = "from snarc.util.allocator import tune_allocator as t; print(t(), t())"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MALLOC_", "GLIBC_TUN"))}
 
     def run(**extra):

@@ -21,7 +21,7 @@ from snarc.cli.main import main
 from snarc.dsl import SnarcResourceError, elaborate
 from snarc.dsl.memory import check_memory, estimate, parse_size
 from snarc.evolution.store import Store, StoreError
-from snarc.fileio import DirectoryLock, FileSafetyError
+from snarc.util.fileio import DirectoryLock, FileSafetyError
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -213,7 +213,7 @@ def test_a_second_process_on_a_run_directory_is_refused(space, tmp_path, capsys)
         assert not (run / "store.sqlite").exists() or not _store_rows(run)
     # the lock goes with its process: a killed holder leaves none behind
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time; from snarc.fileio import DirectoryLock; "
+        [sys.executable, "-c", "import sys, time; from snarc.util.fileio import DirectoryLock; "
          f"DirectoryLock({str(run)!r}).acquire(); print('held', flush=True); time.sleep(60)"],
         stdout=subprocess.PIPE, text=True,
     )  # fmt: skip
@@ -349,7 +349,7 @@ def test_a_locked_store_is_explained(tmp_path):
 
 
 def test_a_full_disk_is_reported_and_the_old_file_kept(tmp_path, monkeypatch, capsys):
-    import snarc.fileio
+    import snarc.util.fileio
 
     prog = tmp_path / "p.snarc"
     prog.write_text("network   n {\n}\n")
@@ -357,7 +357,7 @@ def test_a_full_disk_is_reported_and_the_old_file_kept(tmp_path, monkeypatch, ca
     def full(fd):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(snarc.fileio.os, "fsync", full)
+    monkeypatch.setattr(snarc.util.fileio.os, "fsync", full)
     assert main(["fmt", str(prog)]) == 1
     err = capsys.readouterr().err
     assert "disk is full" in err and "Traceback" not in err
@@ -368,7 +368,7 @@ def test_a_full_disk_is_reported_and_the_old_file_kept(tmp_path, monkeypatch, ca
 def test_a_full_disk_or_read_only_directory_during_training_and_evolution(
     space, tmp_path, monkeypatch, capsys
 ):
-    import snarc.fileio
+    import snarc.util.fileio
     from snarc.evolution import store as store_mod
 
     prog = tmp_path / "t.snarc"
@@ -378,7 +378,7 @@ def test_a_full_disk_or_read_only_directory_during_training_and_evolution(
         raise OSError(errno.EROFS, "Read-only file system", str(tmp_path / "t"))
 
     with monkeypatch.context() as m:
-        m.setattr(snarc.fileio.tempfile, "mkstemp", read_only)
+        m.setattr(snarc.util.fileio.tempfile, "mkstemp", read_only)
         rc = main(["train", str(prog), "--epochs", "1", "--limit", "40", "--out",
                    str(tmp_path / "t"), "--quiet"])  # fmt: skip
     assert rc == 1

@@ -18,7 +18,7 @@ import io
 import pickle
 from pathlib import Path
 
-from ..fileio import atomic_write
+from ..util.fileio import atomic_write
 from .errors import CheckpointError
 
 SUFFIX = ".sha256"

@@ -22,7 +22,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from ..compiler.device import resolve_device
-from ..fileio import DirectoryLock, atomic_write
+from ..util.fileio import DirectoryLock, atomic_write
 from .checkpoint import read_checkpoint, write_checkpoint
 from .config import CHECKPOINT, TrainConfig, program_hash
 from .data import load_tensors

@@ -7,7 +7,7 @@ import io
 import json
 from pathlib import Path
 
-from ..fileio import atomic_write
+from ..util.fileio import atomic_write
 
 
 def write_metrics(out: Path, history: list[dict], name: str, params: int) -> None:

@@ -8,7 +8,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from .dsl.errors import SnarcError
+from ..dsl.errors import SnarcError
 
 
 class FileSafetyError(SnarcError):
