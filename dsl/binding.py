@@ -10,7 +10,7 @@ from typing import Any
 from . import ast
 from .errors import SnarcTypeError, SnarcValueError
 from .signatures import REQUIRED, SURROGATES, ArgDef
-from .values import CallValue, Symbol, describe, suggest
+from .values import UNKNOWN, CallValue, Symbol, describe, suggest
 
 
 @dataclass(frozen=True)
@@ -42,10 +42,15 @@ class Binder:
         if isinstance(expr, ast.Neg):
             v = self.evaluate(expr.operand, env)
             self._need_number(v, expr.operand.span, "'-'")
-            return -v
+            return UNKNOWN if v is UNKNOWN else -v
         if isinstance(expr, ast.BinOp):
             a = self.evaluate(expr.left, env)
             b = self.evaluate(expr.right, env)
+            if UNKNOWN in (a, b):
+                for v, side in ((a, expr.left), (b, expr.right)):
+                    if v is not UNKNOWN:
+                        self._need_number(v, side.span, f"'{expr.op}'")
+                return UNKNOWN
             self._need_number(a, expr.left.span, f"'{expr.op}'")
             self._need_number(b, expr.right.span, f"'{expr.op}'")
             if expr.op == "+":
@@ -70,12 +75,16 @@ class Binder:
         raise AssertionError(f"unknown expression {expr!r}")  # pragma: no cover
 
     def _need_number(self, v, span, where):
+        if v is UNKNOWN:
+            return
         if isinstance(v, bool) or not isinstance(v, (int, float)):
             raise self.error(SnarcTypeError, f"{where} needs a number, got {describe(v)}", span)
 
     def _coerce(self, argdef: ArgDef, value, span, callee: str):
         what = f"{callee}: '{argdef.name}'"
         t = argdef.type
+        if value is UNKNOWN:  # a library motif's parameter: checked where it is called
+            return value
         if t == "int":
             if isinstance(value, bool) or not isinstance(value, int):
                 if isinstance(value, float):
@@ -102,6 +111,12 @@ class Binder:
                     SnarcValueError,
                     f"{what} must be one of {', '.join(argdef.choices)}, got {describe(value)}",
                     span,
+                )
+            value = value.name
+        elif t == "name":
+            if not isinstance(value, Symbol):
+                raise self.error(
+                    SnarcTypeError, f"{what} must be a name, got {describe(value)}", span
                 )
             value = value.name
         elif t == "surrogate":
@@ -148,8 +163,8 @@ class Binder:
     def match(self, args, names: list[str], words: Words, value: Callable) -> dict[str, Any]:
         """``{parameter: value(arg)}``: which parameter each argument of a call fills
         (positional ones in order, then keywords by name), each value computed as its
-        argument is matched. The one matcher of operations, neuron models, inputs and
-        motifs; ``words`` holds each one's wording of the errors."""
+        argument is matched. The one matcher of operations, neuron models, inputs,
+        ``genetic()`` and motifs; ``words`` holds each one's wording of the errors."""
         matched: dict[str, Any] = {}
         keyword = False
         for i, arg in enumerate(args):

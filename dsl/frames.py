@@ -7,6 +7,9 @@ from typing import Any
 
 from . import ast
 
+# names a body may not declare: the language's own
+RESERVED = {"in", "out", "input", "readout", "none", "true", "false", "excitatory", "inhibitory"}
+
 
 @dataclass
 class Entry:

@@ -18,8 +18,8 @@ REQUIRED = object()
 class ArgDef:
     """One argument of a built-in call.
 
-    ``type`` is ``int``, ``float``, ``bool``, ``symbol`` (one of ``choices``) or
-    ``surrogate`` (a call such as ``atan(2.0)``). ``check`` returns an error message
+    ``type`` is ``int``, ``float``, ``bool``, ``symbol`` (one of ``choices``),
+    ``name`` (any bare name) or ``surrogate`` (a call such as ``atan(2.0)``). ``check`` returns an error message
     for an out-of-range value, or None.
     """
 
@@ -434,6 +434,12 @@ NEURON_MODELS: dict[str, NeuronModel] = {
         ),
     ]
 }
+
+# `genetic(...)` on a connection: its weight is W = X_post · O · X_preᵀ
+GENETIC_SIGNATURE = (
+    ArgDef("rank", "int", REQUIRED, check=at_least_one, doc="genes per neuron (the rank of O)"),
+    ArgDef("pool", "name", None, doc="a gene pool that connections naming it share"),
+)
 
 MERGES = ("sum", "concat")
 EDGE_KINDS = {"->": "forward", "=>": "residual", "~>": "feedback", "..>": "lateral"}

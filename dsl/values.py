@@ -31,7 +31,20 @@ class NeuronValue:
     inline: ast.NeuronRef | None = None
 
 
+class Unknown:
+    """The value of a motif parameter while a library file is checked: the motif is
+    walked without arguments, so what depends on them is left unchecked."""
+
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+
+UNKNOWN = Unknown()
+
+
 def describe(value) -> str:
+    if value is UNKNOWN:
+        return "a parameter's value"
     if isinstance(value, Symbol):
         return f"name '{value.name}'"
     if isinstance(value, CallValue):

@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from ..dsl.elaborate import RESERVED
 from ..dsl.errors import SnarcError
+from ..dsl.frames import RESERVED
 from ..dsl.parser import keywords
 
 NEURONS = ("LIF", "CubaLIF", "IF", "LI")

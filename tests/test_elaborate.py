@@ -223,3 +223,29 @@ def test_library_check_finds_name_errors():
         snarc.elaborate(
             "motif m(c) {\n  a : none\n  in -> a : conv(kernal: 3, channels: c)\n  out a\n}\n"
         )
+
+
+def test_library_motifs_are_walked_by_the_instantiator():
+    """A library file's motifs are checked by the code that instantiates them, with
+    parameters unknown: what does not depend on an argument is checked as in a network
+    (arity of called motifs, operation arguments, genetic(), constants); what does is
+    left to the caller."""
+    ok = (
+        "neuron lif = LIF(tau_mem: 2.0)\n"
+        "motif inner(c, k = 3) {\n  a : lif\n  in -> a : conv(k, c * 2)\n  out a\n}\n"
+        "motif outer(c, n) {\n  b : n\n  cell i = inner(c) from in\n"
+        "  i -> b : linear(c) genetic(rank: 4, pool: g)\n  out b\n}\n"
+    )
+    assert snarc.elaborate(ok) is None
+    with pytest.raises(E.SnarcTypeError, match=r"motif inner\(\) takes 2 arguments, got 3"):
+        snarc.elaborate(ok.replace("inner(c) from", "inner(c, 3, 4) from"))
+    with pytest.raises(E.SnarcValueError, match="'kernel' must be >= 1, got 0"):
+        snarc.elaborate(ok.replace("k = 3", "k = 0"))
+    with pytest.raises(E.SnarcValueError, match="genetic: 'rank' must be >= 1, got 0"):
+        snarc.elaborate(ok.replace("rank: 4", "rank: 0"))
+    with pytest.raises(E.SnarcTypeError, match="genetic: 'pool' must be a name, got 3"):
+        snarc.elaborate(ok.replace("pool: g", "pool: 3"))
+    with pytest.raises(E.SnarcTypeError, match=r"genetic\(\) has no argument 'size'"):
+        snarc.elaborate(ok.replace("pool: g", "size: 3"))
+    with pytest.raises(E.SnarcValueError, match="instantiates itself"):
+        snarc.elaborate(ok.replace("cell i = inner(c)", "cell i = outer(c, n)"))
