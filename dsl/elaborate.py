@@ -134,15 +134,15 @@ class Elaborator(NeuronResolver, Instantiator, Binder):
         )
 
     def add_edge(self, src, dst, kind, span, ops=(), sign=None, genetic=None):
+        """A connection; ``ops`` (OpCall) and ``genetic`` (GeneticCall) as written."""
         self.g.add_edge(
             src,
             dst,
             kind=kind,
             delay=1 if kind in ("feedback", "lateral") else 0,
-            pending=tuple(ops),  # (OpDef name, bound args, span)
-            ops=(),
+            calls=tuple(ops),
             sign=sign,
-            genetic=genetic,
+            gene_call=genetic,
             span=span,
             order=next(self.order),
             in_shape=None,

@@ -12,6 +12,7 @@ from . import messages as M
 from .binding import Words
 from .errors import SnarcNameError, SnarcTypeError, SnarcValueError
 from .frames import RESERVED, Entry, Frame
+from .ir import GeneticCall, OpCall
 from .signatures import EDGE_KINDS, GENETIC_SIGNATURE, MERGES, OPS
 from .values import UNKNOWN, NeuronValue, Symbol, suggest
 
@@ -33,7 +34,7 @@ class Instantiator:
                 )
                 raise self.problem(M.unknown_operation(call.name, call.span, hint))
             out.append(
-                (
+                OpCall(
                     op.name,
                     self.bind(op.name, op.signature, call.args, frame.env, call.span),
                     call.span,
@@ -277,7 +278,7 @@ class Instantiator:
     def _bind_genetic(self, stmt: ast.Edge, frame: Frame):
         """``genetic(rank: R, pool: NAME)`` bound like any call (:data:`GENETIC_SIGNATURE`)."""
         bound = self.bind("genetic", GENETIC_SIGNATURE, stmt.genetic, frame.env, stmt.genetic_span)
-        return {**bound, "span": stmt.genetic_span}
+        return GeneticCall(bound["rank"], bound["pool"], stmt.genetic_span)
 
     # ============================================================ library motifs
     def check_motif(self, motif: ast.MotifDef) -> None:

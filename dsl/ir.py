@@ -22,9 +22,14 @@ Node fields
 Edge fields
     ``kind``      ``"forward"``, ``"residual"``, ``"feedback"`` or ``"lateral"``
     ``delay``     0, or 1 for feedback and lateral edges (they read step t-1)
-    ``ops``       tuple of :class:`OpSpec`, applied in order
+    ``calls``     tuple of :class:`OpCall`: the operations as written, arguments bound
+    ``ops``       tuple of :class:`OpSpec`, applied in order (derived from ``calls``)
     ``sign``      ``None``, ``"excitatory"`` (positive part) or ``"inhibitory"`` (negative part)
-    ``genetic``   :class:`GeneticSpec` or ``None``
+    ``gene_call`` :class:`GeneticCall` as written, or ``None``
+    ``genetic``   :class:`GeneticSpec` (derived from ``gene_call``) or ``None``
+
+Instantiation writes what the program says (``calls``, ``gene_call``); each pass adds
+the fields it derives and never rewrites what an earlier step wrote.
     ``in_shape``, ``out_shape``, ``params``, ``order`` (declaration order), ``span``
 
 Graph attributes (``G.graph``)
@@ -115,6 +120,26 @@ def _show(v) -> str:
     if isinstance(v, float):
         return f"{v:g}"
     return str(v)
+
+
+@dataclass(frozen=True)
+class OpCall:
+    """An operation as a connection writes it, its arguments bound: what instantiation
+    records; the shapes pass derives the connection's :class:`OpSpec` chain from it."""
+
+    name: str
+    args: dict  # argument name -> bound value
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class GeneticCall:
+    """``genetic(rank: R, pool: P)`` as a connection writes it; the genetics pass
+    derives the connection's :class:`GeneticSpec` from it."""
+
+    rank: int
+    pool: str | None
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

@@ -14,10 +14,10 @@ def genetics(elab):
     pools: dict[str, GenePool] = {}
     genes: dict[tuple[str, str, str], int] = {}
     for u, v, k, e in sorted(g.edges(keys=True, data=True), key=lambda x: x[3].order):
-        spec = e.genetic
-        if spec is None:
+        call = e.gene_call
+        if call is None:
             continue
-        span = spec["span"]
+        span = call.span
         weighted = [i for i, op in enumerate(e.ops) if OPS[op.name].weighted]
         if len(weighted) != 1:
             raise SnarcValueError(
@@ -52,8 +52,8 @@ def genetics(elab):
                 f"(found {', '.join(o.name for o in after)} after {op.name})",
                 span,
             )
-        pool_name = spec["pool"] or f"{u}->{v}#{k}"
-        pool = GenePool(pool_name, spec["rank"], kernel, span)
+        pool_name = call.pool or f"{u}->{v}#{k}"
+        pool = GenePool(pool_name, call.rank, kernel, span)
         if pool_name in pools:
             prev = pools[pool_name]
             if prev.rank != pool.rank or prev.kernel != pool.kernel:
@@ -88,7 +88,7 @@ def genetics(elab):
                 )
         e.genetic = GeneticSpec(
             pool=pool_name,
-            rank=spec["rank"],
+            rank=call.rank,
             op_index=i,
             pre=(u, unit),
             post=(v, unit),

@@ -14,7 +14,7 @@ def elide_relays(elab):
         if len(ins) != 1:
             continue
         u, _, k, e = ins[0]
-        if e.delay or e.pending or e.sign or e.genetic or u == node:
+        if e.delay or e.calls or e.sign or e.gene_call or u == node:
             continue
         for _, v, e2 in list(g.out_edges(node, data=True)):
             attrs = dict(e2)

@@ -12,9 +12,11 @@ from .ir import OpSpec
 from .signatures import OPS, OpError, fmt_shape
 
 
-def apply_ops(elab, shape, pending, span, scope):
+def apply_ops(elab, shape, calls, span, scope):
+    """The OpSpec chain of a connection's OpCalls (macros expanded) and its output shape."""
     specs = []
-    for name, args, ospan in pending:
+    for call in calls:
+        name, args, ospan = call.name, call.args, call.span
         expanded = [(name, args)]
         if OPS[name].expand is not None:  # a macro: the operations it stands for
             try:
@@ -100,8 +102,8 @@ def infer_shapes(elab):
 
 def edge_shape(elab, u, v, k, e):
     src_shape = elab.g.nodes[u].shape
-    ops, out = apply_ops(elab, src_shape, e.pending, e.span, elab.g.nodes[v].scope)
-    e.update(ops=ops, in_shape=src_shape, out_shape=out, pending=())
+    ops, out = apply_ops(elab, src_shape, e.calls, e.span, elab.g.nodes[v].scope)
+    e.update(ops=ops, in_shape=src_shape, out_shape=out)
 
 
 def merge_shapes(elab, node, d, shapes):

@@ -68,10 +68,11 @@ class EdgeRecord(_Record):
 
     kind: str = ""  # forward | residual | feedback | lateral
     delay: int = 0  # 1: reads the source's output of step t-1
-    pending: tuple = ()  # (operation, bound args, span) before shapes are known
-    ops: tuple = ()  # OpSpec, in order, once shapes are known
+    calls: tuple = ()  # OpCall, as written (set by instantiation, never rewritten)
+    ops: tuple = ()  # OpSpec, in order: derived from calls by the shapes pass
     sign: str | None = None  # None | excitatory | inhibitory
-    genetic: Any = None  # the genetic() arguments, then a GeneticSpec
+    gene_call: Any = None  # GeneticCall as written, or None
+    genetic: Any = None  # GeneticSpec: derived from gene_call by the genetics pass
     span: Any = None
     order: int = 0  # declaration order
     in_shape: tuple[int, ...] | None = None

@@ -35,3 +35,29 @@ def test_a_key_that_is_not_a_field_is_an_error():
     assert g.nodes["x"].shape == (2,) and dict(g.nodes["x"])["kind"] == "input"
     h = g.copy()  # networkx copies through the mapping protocol
     assert isinstance(h.nodes["x"], NodeRecord) and h.nodes["x"] is not g.nodes["x"]
+
+
+def test_passes_add_derived_fields_and_keep_what_the_program_wrote():
+    """Instantiation records the calls as written (OpCall, GeneticCall); the shapes and
+    genetics passes add ops and genetic beside them and rewrite nothing."""
+    from snarc.dsl.ir import GeneticCall, GeneticSpec, OpCall
+
+    g = snarc.elaborate(
+        "network n {\n  input image(4, 8, 8) steps 2\n  a, b : LIF()\n"
+        "  in -> a : conv(3, 8) genetic(rank: 2, pool: p)\n  in => b : shortcut(16)\n"
+        "  a -> b : conv(3, 16)\n  readout b over mean\n}\n"
+    )
+    by_dst = {(u, v): e for u, v, e in g.edges(data=True)}
+    gen = by_dst[("input", "a")]
+    assert gen.calls == (OpCall("conv", {"kernel": 3, "channels": 8, **_conv_defaults()}),)
+    assert gen.gene_call == GeneticCall(2, "p")
+    assert isinstance(gen.genetic, GeneticSpec) and gen.genetic.rank == 2
+    macro = by_dst[("input", "b")]
+    assert [c.name for c in macro.calls] == ["shortcut"]
+    assert [op.name for op in macro.ops] != ["shortcut"] and macro.ops  # expanded
+
+
+def _conv_defaults():
+    from snarc.dsl.signatures import OPS
+
+    return {a.name: a.default for a in OPS["conv"].signature[2:]}
