@@ -76,7 +76,6 @@ class Call(Node):
 
     name: str
     args: tuple[Arg, ...] = ()
-    has_parens: bool = True
 
 
 Expr = Union[Num, Var, BinOp, Neg, Call]

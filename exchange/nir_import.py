@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+from ..dsl import ast
+from ..dsl import construct as C
 from ..dsl.errors import SnarcError
 from ..dsl.frames import RESERVED
 from ..dsl.parser import keywords
@@ -44,7 +46,7 @@ class _Edge:
     dst: str
     nodes: list[str]  # NIR synaptic nodes along the path
     delayed: bool = False
-    ops: list[str] = field(default_factory=list)
+    ops: list = field(default_factory=list)  # ast.Call, in order
     weights: list[tuple[int, str]] = field(default_factory=list)  # (op index, NIR node)
 
 
@@ -98,11 +100,6 @@ def program_name(text: str) -> str:
     """A network name made from ``text`` (a file name): a snarc identifier."""
     name = re.sub(r"\W", "_", text) or "imported"
     return name if not name[0].isdigit() else "n_" + name
-
-
-def _num(x: float) -> str:
-    text = f"{x:.6g}"
-    return text if any(c in text for c in ".e") else text + ".0"
 
 
 class _Importer:
@@ -209,39 +206,45 @@ class _Importer:
                     )
                 )
                 bias = node.bias is not None and np.any(np.asarray(node.bias) != 0)
-                args = [str(w.shape[2]), str(w.shape[0]), f"stride: {stride}", f"padding: {pad}"]
-                if dil != 1:
-                    args.append(f"dilation: {dil}")
+                extra = {"dilation": dil} if dil != 1 else {}
                 if node.groups != 1:
-                    args.append(f"groups: {node.groups}")
+                    extra["groups"] = int(node.groups)
                 if bias:
-                    args.append("bias: true")
+                    extra["bias"] = True
                 edge.weights.append((len(edge.ops), n))
-                edge.ops.append(f"conv({', '.join(args)})")
+                edge.ops.append(
+                    C.call("conv", w.shape[2], w.shape[0], stride=stride, padding=pad, **extra)
+                )
             elif k in ("Affine", "Linear"):
                 w = np.asarray(node.weight)
                 bias = (
                     k == "Affine" and node.bias is not None and np.any(np.asarray(node.bias) != 0)
                 )
                 edge.weights.append((len(edge.ops), n))
-                edge.ops.append(f"linear({w.shape[0]}{', bias: true' if bias else ''})")
+                edge.ops.append(C.call("linear", w.shape[0], **({"bias": True} if bias else {})))
             elif k == "AvgPool2d":
                 kk, s, p = self._pool_args(n, node)
-                edge.ops.append(f"avgpool({kk}, stride: {s}, padding: {p})")
+                edge.ops.append(C.call("avgpool", kk, stride=s, padding=p))
             elif k == "SumPool2d":
                 kk, s, p = self._pool_args(n, node)
+                channels = self._channels(n, node)  # a depthwise conv with weights 1
                 edge.weights.append((len(edge.ops), n))
-                edge.ops.append(
-                    f"conv({kk}, CHANNELS, stride: {s}, padding: {p}, groups: CHANNELS)"
-                )
+                edge.ops.append(C.call("conv", kk, channels, stride=s, padding=p, groups=channels))
             elif k == "Flatten":
-                edge.ops.append("flatten")
+                edge.ops.append(C.call("flatten"))
             elif k == "Scale":
                 if not np.allclose(np.asarray(node.scale), 1.0):
                     raise NIRImportError(
                         f"NIR node '{n}': only Scale(1) (a summing point) is supported"
                     )
         return edge
+
+    @staticmethod
+    def _channels(n, node) -> int:
+        input_type = getattr(node, "input_type", None) or {}
+        if "input" not in input_type:
+            raise NIRImportError(f"NIR node '{n}': SumPool2d without an input shape")
+        return int(np.asarray(input_type["input"]).reshape(-1)[0])
 
     def _pool_args(self, n, node) -> tuple[int, int, int]:
         """(kernel, stride, padding) of a pooling node, each the same along both axes."""
@@ -262,8 +265,8 @@ class _Importer:
         return int(v[0])
 
     # ---------------------------------------------------------------- neurons
-    def neuron(self, n: str) -> tuple[str, float]:
-        """(snarc neuron text, input gain to fold into the incoming weights)."""
+    def neuron(self, n: str) -> tuple[ast.NeuronRef, float]:
+        """(the snarc neuron, input gain to fold into the incoming weights)."""
         node = self.g.nodes[n]
         k = self.kind[n]
         meta = getattr(node, "metadata", {}) or {}
@@ -273,7 +276,7 @@ class _Importer:
         def tau(x, what):
             return _uniform(n, what, x) / scale
 
-        parts = []
+        parts: dict = {}
         gain = 1.0
         if k in ("LIF", "CubaLIF", "IF"):
             v_th = _uniform(n, "v_threshold", node.v_threshold)
@@ -284,14 +287,14 @@ class _Importer:
             )
             gain = _uniform(n, "r", node.r) if getattr(node, "r", None) is not None else 1.0
         if k == "LIF":
-            parts += [f"tau_mem: {_num(tau(node.tau, 'tau'))}"]
+            parts["tau_mem"] = tau(node.tau, "tau")
             v_leak = _uniform(n, "v_leak", node.v_leak)
             if v_leak:
-                parts.append(f"v_leak: {_num(v_leak)}")
+                parts["v_leak"] = v_leak
             model = "LIF"
         elif k == "CubaLIF":
             tau_syn = tau(node.tau_syn, "tau_syn")
-            parts += [f"tau_mem: {_num(tau(node.tau_mem, 'tau_mem'))}", f"tau_syn: {_num(tau_syn)}"]
+            parts.update(tau_mem=tau(node.tau_mem, "tau_mem"), tau_syn=tau_syn)
             w_in = _uniform(n, "w_in", node.w_in)
             gain *= (
                 w_in / tau_syn
@@ -303,13 +306,13 @@ class _Importer:
             if _uniform(n, "v_leak", node.v_leak):
                 raise NIRImportError(f"NIR node '{n}': LI with a nonzero v_leak is not supported")
             gain = _uniform(n, "r", node.r)
-            return f"LI(tau_mem: {_num(tau(node.tau, 'tau'))})", gain
-        parts += [f"v_th: {_num(v_th)}"]
+            return ast.NeuronRef(name="LI", args=C.args(tau_mem=tau(node.tau, "tau"))), gain
+        parts["v_th"] = v_th
         if v_reset:
-            parts.append(f"v_reset: {_num(v_reset)}")
+            parts["v_reset"] = v_reset
         if soft:
-            parts.append("reset: soft")
-        return f"{model}({', '.join(parts)})", gain
+            parts["reset"] = "soft"
+        return ast.NeuronRef(name=model, args=C.args(**parts)), gain
 
     # ---------------------------------------------------------------- program
     def program(self):
@@ -327,47 +330,49 @@ class _Importer:
             "frames" if len(shape) == 3 else "vector"
         )
         encode = (self.g.metadata or {}).get("encode")
-        head = f"  input {kind}({', '.join(map(str, shape))}) steps {self.steps}"
-        if encode and encode not in ("events", "direct"):
-            head += f" encode {encode}"
-        if self.dt != 1.0 and self.source != "norse":
-            pass  # time constants were converted to steps: the program keeps dt = 1
-        lines = [
-            f"# imported from NIR by snarc import ({len(self.g.nodes)} nodes)",
-            "",
-            f"network {self.name} {{",
-            head,
-            "",
+        # time constants are converted to steps: the program keeps dt = 1
+        body: list = [
+            ast.Input(
+                kind=kind,
+                args=C.args(*shape),
+                steps=C.num(self.steps),
+                encode=encode if encode and encode not in ("events", "direct") else None,
+            )
         ]
         gains = {}
         for n, k in self.kind.items():
             if k in NEURONS:
-                text, gain = self.neuron(n)
-                gains[n] = gain
-                lines.append(f"  {self.ident(n)} : {text}")
+                neuron, gains[n] = self.neuron(n)
             elif k in SYNAPSES and len(self.pred[n]) > 1:
-                lines.append(f"  {self.ident(n)} : none")
-                gains[n] = 1.0
-        lines.append("")
+                neuron, gains[n] = ast.NeuronRef(name="none"), 1.0
+            else:
+                continue
+            body.append(ast.PopDecl(names=(self.ident(n),), neuron=neuron))
         readout = None
         for e in edges:
             if self.kind[e.dst] == "Output":
                 readout = e
                 continue
-            arrow = "~>" if e.delayed else "->"
-            ops = " | ".join(e.ops)
-            lines.append(
-                f"  {self.ident(e.src)} {arrow} {self.ident(e.dst)}" + (f" : {ops}" if ops else "")
+            body.append(
+                ast.Edge(
+                    src=C.ref(self.ident(e.src)),
+                    arrow="~>" if e.delayed else "->",
+                    dst=C.ref(self.ident(e.dst)),
+                    ops=tuple(e.ops),
+                )
             )
         if readout is None:
             raise NIRImportError("no path from a neuron to the Output node")
         over = (self.g.metadata or {}).get("readout_over", "mean")
-        ops = " | ".join(readout.ops)
-        lines.append(
-            f"  readout {self.ident(readout.src)}" + (f" : {ops}" if ops else "") + f" over {over}"
+        body.append(
+            ast.Readout(ref=C.ref(self.ident(readout.src)), ops=tuple(readout.ops), over=over)
         )
-        lines.append("}")
-        return "\n".join(lines) + "\n", edges, gains
+        module = ast.Module(
+            path=f"<{self.name}>",
+            items=(ast.NetworkDef(name=self.name, body=tuple(body)),),
+            comments=(C.comment(f"imported from NIR by snarc import ({len(self.g.nodes)} nodes)"),),
+        )
+        return module, edges, gains
 
 
 def from_nir(
@@ -380,13 +385,11 @@ def from_nir(
 ):
     """A NIR graph → (snarc program text, state dict for the compiled program)."""
     from ..compiler import compile as compile_network
-    from ..dsl import elaborate, parse
+    from ..dsl import elaborate, format_module, parse
 
     imp = _Importer(graph, dt, source, steps, name)
-    text, edges, gains = imp.program()
-    # SumPool2d is a depthwise conv with ones: fill in the channel count from the shapes
-    if "CHANNELS" in text:
-        text = _fill_channels(text, imp, edges)
+    module, edges, gains = imp.program()
+    text = format_module(module)  # printed by the formatter, parsed once (errors located)
     graph_ir = elaborate(parse(text, f"<{name}>"))
     net = compile_network(graph_ir)
     state = net.state_dict()
@@ -424,17 +427,3 @@ def from_nir(
                 f"the input gain of NIR node '{e.dst}' ({gain:g}) has no weight to fold into on the path from '{e.src}'"
             )
     return text, state
-
-
-def _fill_channels(text, imp, edges):
-    """Replace the CHANNELS placeholder of SumPool2d lowerings with the channel count."""
-    for e in edges:
-        for n in e.nodes:
-            if imp.kind[n] == "SumPool2d":
-                node = imp.g.nodes[n]
-                input_type = getattr(node, "input_type", None) or {}
-                if "input" not in input_type:
-                    raise NIRImportError(f"NIR node '{n}': SumPool2d without an input shape")
-                c = int(np.asarray(input_type["input"]).reshape(-1)[0])
-                text = text.replace("CHANNELS", str(c), 2)
-    return text

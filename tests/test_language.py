@@ -133,3 +133,35 @@ def test_text_and_paths_are_told_apart_by_type_not_guessed(tmp_path):
     assert "snarc.load_file" in str(err.value)
     with pytest.raises(TypeError):
         snarc.load(42)
+
+
+def test_programs_built_in_code_print_through_the_formatter():
+    """dsl.construct builds syntax trees that the formatter prints and the parser reads
+    back to the same tree (how NIR import writes programs)."""
+    from snarc.dsl import construct as C
+    from snarc.dsl import format_module
+
+    net = ast.NetworkDef(
+        name="n",
+        body=(
+            ast.Input(kind="frames", args=C.args(2, 8, 8), steps=C.num(4)),
+            ast.PopDecl(
+                names=("a",),
+                neuron=ast.NeuronRef(name="LIF", args=C.args(tau_mem=2, v_th=0.25, reset="soft")),
+            ),
+            ast.Edge(
+                src=C.ref("in"),
+                arrow="->",
+                dst=C.ref("a"),
+                ops=(C.call("conv", 3, 4, bias=True), C.call("flatten")),
+            ),
+            ast.Readout(ref=C.ref("a"), over="mean"),
+        ),
+    )
+    module = ast.Module(path="<built>", items=(net,), comments=(C.comment("built"),))
+    text = format_module(module)
+    assert text.startswith("# built\nnetwork n {\n")
+    assert "conv(3, 4, bias: true) | flatten" in text and "v_th: 0.25, reset: soft" in text
+    assert parse(text).items == module.items
+    assert C.num(1e-5).text == "1e-05" and C.num(2.0).text == "2.0"
+    assert snarc.elaborate(text).graph["timesteps"] == 4
