@@ -37,10 +37,8 @@ def cmd_compile(args) -> int:
     ):
         table.add_column(col, justify=justify)
     for node, d in graph.nodes(data=True):
-        neuron = d["neuron"].model if d["neuron"] is not None else d["kind"]
-        table.add_row(
-            node, "×".join(map(str, d["shape"])), neuron, net.mode(node), f"{d['params']:,}"
-        )
+        neuron = d.neuron.model if d.neuron is not None else d.kind
+        table.add_row(node, "×".join(map(str, d.shape)), neuron, net.mode(node), f"{d.params:,}")
     console = Console()
     console.print(table)
     console.print(

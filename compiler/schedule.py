@@ -25,7 +25,7 @@ def delay_free_order(graph) -> list[str]:
     """Every node, in topological order of the delay-free edges (isolated nodes last)."""
     order = list(
         nx.topological_sort(
-            nx.DiGraph((u, v) for u, v, d in graph.edges(data=True) if d["delay"] == 0)
+            nx.DiGraph((u, v) for u, v, d in graph.edges(data=True) if d.delay == 0)
         )
     )
     return order + [n for n in graph.nodes if n not in order]

@@ -10,19 +10,19 @@ def summary(graph) -> dict[str, Any]:
     g = graph
     nodes = []
     for node, d in g.nodes(data=True):
-        n = d["neuron"]
+        n = d.neuron
         nodes.append(
             {
                 "name": node,
-                "kind": d["kind"],
+                "kind": d.kind,
                 "neuron": n.model if n is not None else None,
                 "neuron_def": n.name if n is not None else None,
-                "shape": list(d["shape"]),
-                "merge": d["merge"],
-                "params": d["params"],
-                "cell": d["scope"] or None,
-                "motif": d["motif"],
-                "line": d["span"].line,
+                "shape": list(d.shape),
+                "merge": d.merge,
+                "params": d.params,
+                "cell": d.scope or None,
+                "motif": d.motif,
+                "line": d.span.line,
             }
         )
     edges = []
@@ -31,16 +31,16 @@ def summary(graph) -> dict[str, Any]:
             {
                 "src": u,
                 "dst": v,
-                "kind": d["kind"],
-                "delay": d["delay"],
-                "ops": [op.describe() for op in d["ops"]],
-                "sign": d["sign"],
+                "kind": d.kind,
+                "delay": d.delay,
+                "ops": [op.describe() for op in d.ops],
+                "sign": d.sign,
                 "genetic": (
-                    {"pool": d["genetic"].pool, "rank": d["genetic"].rank} if d["genetic"] else None
+                    {"pool": d.genetic.pool, "rank": d.genetic.rank} if d.genetic else None
                 ),
-                "in_shape": list(d["in_shape"]),
-                "out_shape": list(d["out_shape"]),
-                "params": d["params"],
+                "in_shape": list(d.in_shape),
+                "out_shape": list(d.out_shape),
+                "params": d.params,
             }
         )
     inp = g.graph["input"]
