@@ -178,11 +178,8 @@ class Elaborator(NeuronResolver, Instantiator, Binder):
         readout = readouts[0]
         src = self.resolve_src(readout.ref, frame)
         if readout.over not in READOUT_MODES:
-            raise self.error(
-                SnarcValueError,
-                f"unknown readout mode '{readout.over}'",
-                readout.span,
-                expected="one of " + ", ".join(READOUT_MODES),
+            raise self.problem(
+                M.unknown_choice("readout mode", readout.over, READOUT_MODES, readout.span)
             )
         self.add_node("readout", "readout", readout.span, frame, None, "sum")
         self.add_edge(
@@ -204,12 +201,7 @@ class Elaborator(NeuronResolver, Instantiator, Binder):
 
     def _input(self, stmt: ast.Input, frame: Frame):
         if stmt.kind not in INPUT_KINDS:
-            raise self.error(
-                SnarcValueError,
-                f"unknown input kind '{stmt.kind}'",
-                stmt.span,
-                expected="one of " + ", ".join(INPUT_KINDS),
-            )
+            raise self.problem(M.unknown_choice("input kind", stmt.kind, INPUT_KINDS, stmt.span))
         rank = INPUT_KINDS[stmt.kind]
         names = ("channels", "height", "width") if rank == 3 else ("features",)
         sig = tuple(

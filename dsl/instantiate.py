@@ -54,9 +54,7 @@ class Instantiator:
         if merge is None:
             return default
         if merge not in MERGES:
-            raise self.error(
-                SnarcValueError, f"unknown merge rule '{merge}'", span, expected="sum or concat"
-            )
+            raise self.problem(M.unknown_choice("merge rule", merge, MERGES, span, "sum or concat"))
         return merge
 
     def run_body(self, frame: Frame, body, owner: ast.MotifDef | ast.NetworkDef):

@@ -1,7 +1,7 @@
-"""The errors that both the elaborator and the library check can raise, each written
-once. A function returns a :class:`Problem`; the library check raises it as it is
-(:meth:`Problem.error`), the elaborator through its own ``problem`` method, which adds
-the notes that name the cells being instantiated."""
+"""Errors the elaborator raises from more than one place, each written once. A
+function returns a :class:`Problem`; the elaborator raises it through its ``problem``
+method, which adds the notes that name the cells being instantiated
+(:meth:`Problem.error` raises it without them)."""
 
 from __future__ import annotations
 
@@ -21,6 +21,17 @@ class Problem:
 
     def error(self):
         return self.cls(self.message, self.span, **self.kw)
+
+
+def unknown_choice(what: str, value: str, options, span, expected: str | None = None) -> Problem:
+    """A word that must be one of a fixed set: an input kind, a readout mode, a merge rule."""
+    options = list(options)
+    return Problem(
+        SnarcValueError,
+        f"unknown {what} '{value}'",
+        span,
+        {"expected": expected or "one of " + ", ".join(options), "hint": suggest(value, options)},
+    )
 
 
 def belongs_in_network(what: str, span) -> Problem:
