@@ -26,10 +26,11 @@ from torch import nn
 from ..dsl.errors import SnarcError
 from ..dsl.ir import OpSpec
 from ..dsl.signatures import OPS
-from .neurons import NeuronModule
 from .ops import EdgeModule, dense_macs, fanout
 from .plan import EdgeInfo, NodePlan
 from .schedule import schedule
+from .simulate import Simulation
+from .state import NetworkState
 from .stats import Stats
 
 
@@ -42,12 +43,15 @@ def sanitize(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_]", "_", name.replace(".", "__"))
 
 
-class CompiledNetwork(nn.Module):
+class CompiledNetwork(Simulation, nn.Module):
     """A snarc network as a ``torch.nn.Module``.
 
-    ``forward(x)`` takes ``[T, B, *shape]`` (or ``[B, *shape]`` for image and vector
-    inputs, which are encoded over T) and returns the readout reduced over time,
-    ``[B, F]``. ``forward(x, return_stats=True)`` also returns :class:`Stats`.
+    ``forward(x)`` takes ``[T, B, *shape]`` for any T (or ``[B, *shape]`` for image
+    and vector inputs, which are encoded over the program's T or ``steps=``) and
+    returns the readout reduced over time, ``[B, F]``; ``return_stats=True`` adds
+    :class:`Stats`, ``return_traces=True`` the membrane potentials. :meth:`stream` and
+    :meth:`step` run on from a returned :class:`NetworkState` (streaming, Norse's
+    ``state=None`` convention).
     """
 
     def __init__(
@@ -187,6 +191,9 @@ class CompiledNetwork(nn.Module):
             self._plans[v].in_edges.append(info)
 
         self._schedule = [(kind, list(nodes)) for kind, nodes in sched.groups]
+        self._delayed_sources = sorted(
+            {e.src for plan in self._plans.values() for e in plan.in_edges if e.delay}
+        )
         self._modes.update(sched.modes)
 
     # ------------------------------------------------------------ helpers
@@ -246,10 +253,16 @@ class CompiledNetwork(nn.Module):
         return out
 
     def encode_input(
-        self, x: torch.Tensor, generator: torch.Generator | None = None
+        self,
+        x: torch.Tensor,
+        generator: torch.Generator | None = None,
+        steps: int | None = None,
     ) -> tuple[torch.Tensor, bool]:
-        """Input → ``[T, B, *shape]``; the flag says every step is the same tensor."""
-        T, shape = self.timesteps, self.input_shape
+        """Input → ``[T, B, *shape]``; the flag says every step is the same tensor.
+
+        A sequence ``[T, B, *shape]`` runs for its own T, any T ≥ 1; a static input
+        ``[B, *shape]`` is encoded over ``steps`` (default: the program's T)."""
+        T, shape = steps or self.timesteps, self.input_shape
         if tuple(x.shape[-len(shape) :]) != shape or x.dim() not in (
             len(shape) + 1,
             len(shape) + 2,
@@ -260,9 +273,11 @@ class CompiledNetwork(nn.Module):
                 + f", got {list(x.shape)}"
             )
         if x.dim() == len(shape) + 2:
-            if x.shape[0] != T:
+            if x.shape[0] < 1 or (steps is not None and x.shape[0] != steps):
                 raise ValueError(
-                    f"network '{self.graph_name}' runs {T} time steps, the input has {x.shape[0]}"
+                    f"network '{self.graph_name}': steps={steps} but the input has {x.shape[0]}"
+                    if steps is not None
+                    else f"network '{self.graph_name}': the input has no time steps"
                 )
             if self.encode == "rate":
                 return self._layout(self._rate(x, generator)), False
@@ -293,40 +308,6 @@ class CompiledNetwork(nn.Module):
             p.dtype
         )
 
-    def _edge_seq(self, e: EdgeInfo, seqs, static_input, weights, count):
-        """Apply a connection to its source's whole sequence → ``[T, B, ...]``."""
-        src = seqs[e.src]
-        T, B = src.shape[0], src.shape[1]
-        module = self.edges[e.key]
-        w = weights.get(e.key)
-        cnt = [] if count is not None and e.binary_in else None
-        if e.src == "input" and static_input and e.static and e.delay == 0:
-            y = module(src[0], w, cnt)
-            y = y.unsqueeze(0).expand(T, *y.shape)
-            if cnt:
-                count.append((e, cnt[0] * T))
-            return y
-        if e.delay and T == 1:
-            return src.new_zeros((1, B, *e.out_shape))
-        part = src[:-1] if e.delay else src
-        y = module(part.reshape(part.shape[0] * B, *part.shape[2:]), w, cnt)
-        y = y.view(part.shape[0], B, *y.shape[1:])
-        if cnt:
-            count.append((e, cnt[0].view(part.shape[0], B).sum(0)))
-        if e.delay:
-            y = torch.cat([torch.zeros_like(y[:1]), y], 0)
-        return y
-
-    def _merge(self, plan: NodePlan, parts: list[torch.Tensor], dim: int) -> torch.Tensor:
-        if len(parts) == 1:
-            return parts[0]
-        if plan.merge == "concat":
-            return torch.cat(parts, dim)
-        out = parts[0]
-        for p in parts[1:]:
-            out = out + p
-        return out
-
     # ------------------------------------------------------------ forward
     def run(
         self,
@@ -334,26 +315,47 @@ class CompiledNetwork(nn.Module):
         *,
         generator: torch.Generator | None = None,
         count: list | None = None,
+        steps: int | None = None,
+        traces: dict | None = None,
     ) -> dict[str, torch.Tensor]:
         """Every node's output sequence, ``{name: [T, B, *shape]}`` (spikes for spiking
-        populations, membrane potentials for LI, merged currents for relays)."""
-        seq, static_input = self.encode_input(x, generator)
-        weights = self._genetic_weights()
-        seqs: dict[str, torch.Tensor] = {"input": seq}
-        for mode, nodes in self._schedule:
-            if mode == "multi":
-                (name,) = nodes
-                plan = self._plans[name]
-                parts = [
-                    self._edge_seq(e, seqs, static_input, weights, count) for e in plan.in_edges
-                ]
-                current = self._merge(plan, parts, 2)
-                if plan.key is not None:
-                    current, _ = self.neurons[plan.key](current)
-                seqs[name] = current
-            else:
-                self._run_stepwise(nodes, seqs, static_input, weights, count)
-        return seqs
+        populations, membrane potentials for LI, merged currents for relays), from the
+        resting state. ``traces``, a dict, receives every population's membrane
+        potential after each step, ``{name: [T, B, *shape]}``."""
+        return self._simulate(x, generator, count, steps, None, traces)[0]
+
+    def stream(
+        self,
+        x: torch.Tensor,
+        state: NetworkState | None = None,
+        *,
+        generator: torch.Generator | None = None,
+        traces: dict | None = None,
+    ) -> tuple[torch.Tensor, NetworkState]:
+        """Run the sequence ``x`` (``[T, B, *shape]``, any T ≥ 1) on from ``state``
+        (None: at rest) → (the readout node's output at every step ``[T, B, F]``, the
+        state after the last step). Calls chained through the returned state compute,
+        in eval mode, what one call on the whole sequence computes; in training mode
+        batch-norm's statistics are taken per call."""
+        if x.dim() != len(self.input_shape) + 2:
+            raise ValueError(
+                f"network '{self.graph_name}': stream takes a sequence [T, B, "
+                f"{', '.join(map(str, self.input_shape))}], got {list(x.shape)}"
+            )
+        seqs, new = self._simulate(x, generator, None, None, state, traces)
+        return seqs[self.readout_node], new
+
+    def step(
+        self,
+        x: torch.Tensor,
+        state: NetworkState | None = None,
+        *,
+        generator: torch.Generator | None = None,
+    ) -> tuple[torch.Tensor, NetworkState]:
+        """One time step, Norse style: ``x`` ``[B, *shape]`` and the state (None: at
+        rest) → (the readout node's output ``[B, F]``, the new state)."""
+        out, new = self.stream(x.unsqueeze(0), state, generator=generator)
+        return out[0], new
 
     def readout(self, out: torch.Tensor) -> torch.Tensor:
         """Reduce the readout sequence ``[T, B, F]`` over time as the program says."""
@@ -370,74 +372,40 @@ class CompiledNetwork(nn.Module):
         x: torch.Tensor,
         *,
         return_stats: bool = False,
+        return_traces: bool = False,
+        steps: int | None = None,
         generator: torch.Generator | None = None,
     ):
-        if not return_stats:
-            return self.readout(self.run(x, generator=generator)[self.readout_node])
-        seqs, stats = self.activity(x, generator=generator)
-        return self.readout(seqs[self.readout_node]), stats
+        """The readout reduced over time, ``[B, F]``; with ``return_stats`` also the
+        pass's :class:`Stats`, with ``return_traces`` also every population's membrane
+        potential per step (``{name: [T, B, *shape]}``), in that order. ``steps``: how
+        many steps a static ``[B, *shape]`` input is encoded over (default: the
+        program's T); a sequence runs for its own length."""
+        traces: dict | None = {} if return_traces else None
+        if return_stats:
+            seqs, stats = self.activity(x, generator=generator, steps=steps, traces=traces)
+        else:
+            seqs = self.run(x, generator=generator, steps=steps, traces=traces)
+        out = self.readout(seqs[self.readout_node])
+        extra = ((stats,) if return_stats else ()) + ((traces,) if return_traces else ())
+        return (out, *extra) if extra else out
 
     def activity(
-        self, x: torch.Tensor, *, generator: torch.Generator | None = None
+        self,
+        x: torch.Tensor,
+        *,
+        generator: torch.Generator | None = None,
+        steps: int | None = None,
+        traces: dict | None = None,
     ) -> tuple[dict[str, torch.Tensor], Stats]:
         """Every node's output sequence (as :meth:`run`) and the pass's :class:`Stats`."""
         count: list = []
-        seqs = self.run(x, generator=generator, count=count)
+        seqs = self.run(x, generator=generator, count=count, steps=steps, traces=traces)
         out = seqs[self.readout_node]
         return seqs, self._stats(seqs, count, out.shape[1], out.device)
 
-    def _run_stepwise(self, nodes, seqs, static_input, weights, count):
-        members = set(nodes)
-        T = seqs["input"].shape[0]
-        external = {}
-        for name in nodes:
-            for e in self._plans[name].in_edges:
-                if e.src not in members:
-                    external[e.key] = self._edge_seq(e, seqs, static_input, weights, count)
-        coeffs = {
-            n: self.neurons[self._plans[n].key].coefficients() for n in nodes if self._plans[n].key
-        }
-        states: dict[str, tuple] = {}
-        prev: dict[str, torch.Tensor] = {}
-        outs: dict[str, list] = {n: [] for n in nodes}
-        counts: dict[str, list] = {}
-        for t in range(T):
-            current: dict[str, torch.Tensor] = {}
-            for name in nodes:
-                plan = self._plans[name]
-                parts = []
-                for e in plan.in_edges:
-                    if e.key in external:
-                        parts.append(external[e.key][t])
-                        continue
-                    if e.delay:
-                        if t == 0:
-                            continue
-                        src = prev[e.src]
-                    else:
-                        src = current[e.src]
-                    cnt = [] if count is not None and e.binary_in else None
-                    parts.append(self.edges[e.key](src, weights.get(e.key), cnt))
-                    if cnt:
-                        counts.setdefault(e.key, []).append(cnt[0])
-                value = self._merge(plan, parts, 1)
-                if plan.key is not None:
-                    neuron: NeuronModule = self.neurons[plan.key]
-                    a = neuron.prepare(value, coeffs[name])
-                    if t == 0:
-                        states[name] = neuron.initial(a)
-                    value, states[name] = neuron.step(a, states[name], coeffs[name])
-                current[name] = value
-                outs[name].append(value)
-            prev = current
-        for name in nodes:
-            seqs[name] = torch.stack(outs[name])
-        if count is not None:
-            by_key = {e.key: e for n in nodes for e in self._plans[n].in_edges}
-            for key, cs in counts.items():
-                count.append((by_key[key], torch.stack(cs).sum(0)))
-
     def _stats(self, seqs, count, batch: int, device) -> Stats:
+        T = seqs["input"].shape[0]
         spikes = {}
         total = torch.zeros(batch, device=device)
         for name, plan in self._plans.items():
@@ -452,8 +420,8 @@ class CompiledNetwork(nn.Module):
         for plan in self._plans.values():
             for e in plan.in_edges:
                 if not e.binary_in and e.macs:
-                    macs = macs + e.macs * self.timesteps
-        return Stats(spikes, total, sops, macs, self.timesteps)
+                    macs = macs + e.macs * T
+        return Stats(spikes, total, sops, macs, T)
 
     def extra_repr(self) -> str:
         shape = "×".join(map(str, self.input_shape))

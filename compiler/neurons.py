@@ -115,6 +115,20 @@ class NeuronModule(nn.Module):
             outs.append(z)
         return torch.stack(outs), state
 
+    def trace(self, x: torch.Tensor, state: tuple | None = None):
+        """As :meth:`forward`, step by step, also returning the membrane potential after
+        every step (after the reset): (``[T, ...]`` outputs, final state, ``[T, ...]`` v)."""
+        c = self.coefficients()
+        steps = self.prepare(x, c).unbind(0)
+        if state is None:
+            state = self.initial(steps[0])
+        outs, vs = [], []
+        for a in steps:
+            z, state = self.step(a, state, c)
+            outs.append(z)
+            vs.append(state.v)
+        return torch.stack(outs), state, torch.stack(vs)
+
     def extra_repr(self) -> str:
         reset = "soft" if self.soft else f"hard to {self.v_reset:g}"
         detach = ", detached" if self.detach_reset else ""

@@ -49,3 +49,14 @@ class DecayCoefficients(NamedTuple):
 
     k: torch.Tensor
     decay: torch.Tensor
+
+
+class NetworkState(NamedTuple):
+    """What a compiled network carries from one call to the next when it streams
+    (:meth:`~snarc.compiler.network.CompiledNetwork.stream`, ``.step``): every
+    population's neuron state after the last step, the last output of every node that
+    a delayed (feedback or lateral) connection reads, and the steps run so far."""
+
+    neurons: dict  # node -> its neuron state (MembraneState, SynapticState, ...)
+    last: dict  # node -> its output at the last step, [B, *shape]
+    steps: int

@@ -149,8 +149,9 @@ def test_direct_rate_and_frame_inputs():
     assert seq.shape == (6, 3, 1, 4, 4) and not static and set(seq.unique().tolist()) <= {0.0, 1.0}
     with pytest.raises(ValueError, match="expects input"):
         rate(torch.rand(3, 2, 4, 4))
-    with pytest.raises(ValueError, match="runs 6 time steps"):
-        rate(torch.rand(5, 3, 1, 4, 4))
+    assert rate(torch.rand(5, 3, 1, 4, 4)).shape == (3, 2, 4, 4)  # any T (issue 18)
+    with pytest.raises(ValueError, match="steps=4 but the input has 5"):
+        rate(torch.rand(5, 3, 1, 4, 4), steps=4)
 
 
 def test_builders_can_be_overridden_and_missing_ones_are_named():

@@ -1,0 +1,154 @@
+"""Running a compiled network over time (a mixin of
+:class:`~snarc.compiler.network.CompiledNetwork`): every node's output sequence in
+schedule order, multi-step where a node lies on no cycle and step by step on cycles,
+from rest or from a carried :class:`~snarc.compiler.state.NetworkState`."""
+
+from __future__ import annotations
+
+import torch
+
+from .neurons import NeuronModule
+from .plan import EdgeInfo, NodePlan
+from .state import NetworkState
+
+
+class Simulation:
+    """The time loop (uses the network's plans, schedule, edge and neuron modules)."""
+
+    def _simulate(self, x, generator, count, steps, state, traces):
+        seq, static_input = self.encode_input(x, generator, steps)
+        weights = self._genetic_weights()
+        last = state.last if state is not None else None
+        carried = state.neurons if state is not None else {}
+        neurons: dict[str, tuple] = {}
+        seqs: dict[str, torch.Tensor] = {"input": seq}
+        for mode, nodes in self._schedule:
+            if mode == "multi":
+                (name,) = nodes
+                plan = self._plans[name]
+                parts = [
+                    self._edge_seq(e, seqs, static_input, weights, count, last)
+                    for e in plan.in_edges
+                ]
+                current = self._merge(plan, parts, 2)
+                if plan.key is not None:
+                    module = self.neurons[plan.key]
+                    if traces is not None:
+                        current, neurons[name], traces[name] = module.trace(
+                            current, carried.get(name)
+                        )
+                    else:
+                        current, neurons[name] = module(current, carried.get(name))
+                seqs[name] = current
+            else:
+                neurons.update(
+                    self._run_stepwise(
+                        nodes, seqs, static_input, weights, count, last, carried, traces
+                    )
+                )
+        new = NetworkState(
+            neurons,
+            {u: seqs[u][-1] for u in self._delayed_sources},
+            (state.steps if state is not None else 0) + seq.shape[0],
+        )
+        return seqs, new
+
+    def _edge_seq(self, e: EdgeInfo, seqs, static_input, weights, count, last=None):
+        """Apply a connection to its source's whole sequence → ``[T, B, ...]``; a delayed
+        one reads ``last[src]`` (the previous call's last output, when streaming) at
+        step 0, else nothing."""
+        src = seqs[e.src]
+        T, B = src.shape[0], src.shape[1]
+        module = self.edges[e.key]
+        w = weights.get(e.key)
+        cnt = [] if count is not None and e.binary_in else None
+        if e.src == "input" and static_input and e.static and e.delay == 0:
+            y = module(src[0], w, cnt)
+            y = y.unsqueeze(0).expand(T, *y.shape)
+            if cnt:
+                count.append((e, cnt[0] * T))
+            return y
+        first = None
+        if e.delay and last is not None and e.src in last:
+            first = module(last[e.src], w, None).unsqueeze(0)
+        if e.delay and T == 1:
+            return first if first is not None else src.new_zeros((1, B, *e.out_shape))
+        part = src[:-1] if e.delay else src
+        y = module(part.reshape(part.shape[0] * B, *part.shape[2:]), w, cnt)
+        y = y.view(part.shape[0], B, *y.shape[1:])
+        if cnt:
+            count.append((e, cnt[0].view(part.shape[0], B).sum(0)))
+        if e.delay:
+            y = torch.cat([first if first is not None else torch.zeros_like(y[:1]), y], 0)
+        return y
+
+    def _merge(self, plan: NodePlan, parts: list[torch.Tensor], dim: int) -> torch.Tensor:
+        if len(parts) == 1:
+            return parts[0]
+        if plan.merge == "concat":
+            return torch.cat(parts, dim)
+        out = parts[0]
+        for p in parts[1:]:
+            out = out + p
+        return out
+
+    def _run_stepwise(self, nodes, seqs, static_input, weights, count, last, carried, traces):
+        """A component on a cycle, one step at a time → its nodes' final neuron states."""
+        members = set(nodes)
+        T = seqs["input"].shape[0]
+        external = {}
+        for name in nodes:
+            for e in self._plans[name].in_edges:
+                if e.src not in members:
+                    external[e.key] = self._edge_seq(e, seqs, static_input, weights, count, last)
+        coeffs = {
+            n: self.neurons[self._plans[n].key].coefficients() for n in nodes if self._plans[n].key
+        }
+        states: dict[str, tuple] = {}
+        vs: dict[str, list] = {}
+        prev: dict[str, torch.Tensor] = {}
+        outs: dict[str, list] = {n: [] for n in nodes}
+        counts: dict[str, list] = {}
+        for t in range(T):
+            current: dict[str, torch.Tensor] = {}
+            for name in nodes:
+                plan = self._plans[name]
+                parts = []
+                for e in plan.in_edges:
+                    if e.key in external:
+                        parts.append(external[e.key][t])
+                        continue
+                    if e.delay:
+                        if t == 0:
+                            if last is None or e.src not in last:
+                                continue
+                            src = last[e.src]
+                        else:
+                            src = prev[e.src]
+                    else:
+                        src = current[e.src]
+                    cnt = [] if count is not None and e.binary_in else None
+                    parts.append(self.edges[e.key](src, weights.get(e.key), cnt))
+                    if cnt:
+                        counts.setdefault(e.key, []).append(cnt[0])
+                value = self._merge(plan, parts, 1)
+                if plan.key is not None:
+                    neuron: NeuronModule = self.neurons[plan.key]
+                    a = neuron.prepare(value, coeffs[name])
+                    if t == 0:
+                        states[name] = carried[name] if name in carried else neuron.initial(a)
+                    value, states[name] = neuron.step(a, states[name], coeffs[name])
+                    if traces is not None:
+                        vs.setdefault(name, []).append(states[name].v)
+                current[name] = value
+                outs[name].append(value)
+            prev = current
+        for name in nodes:
+            seqs[name] = torch.stack(outs[name])
+        for name, v in vs.items():
+            traces[name] = torch.stack(v)
+        if count is not None:
+            by_key = {e.key: e for n in nodes for e in self._plans[n].in_edges}
+            for key, cs in counts.items():
+                count.append((by_key[key], torch.stack(cs).sum(0)))
+        return states
