@@ -9,7 +9,7 @@ from typing import Any
 
 from . import ast
 from .errors import SnarcTypeError, SnarcValueError
-from .signatures import REQUIRED, SURROGATES, ArgDef
+from .signatures import REQUIRED, SURROGATE_DEFS, SURROGATES, ArgDef
 from .values import UNKNOWN, CallValue, Symbol, describe, suggest
 
 
@@ -145,8 +145,8 @@ class Binder:
                 span,
                 expected="one of " + ", ".join(SURROGATES),
             )
-        alpha = 2.0 if name in ("atan", "sigmoid") else (100.0 if name == "superspike" else 1.0)
-        if len(args) > 1 or (args and args[0][0] not in (None, "alpha")):
+        alpha = SURROGATE_DEFS[name].alpha
+        if len(args) > 1 or (args and args[0][0] not in (None, "alpha", "slope")):
             raise self.error(
                 SnarcTypeError, f"{name}(...) takes one argument, its sharpness alpha", span
             )
@@ -158,7 +158,7 @@ class Binder:
                     f"{name}: alpha must be a number > 0, got {describe(alpha)}",
                     span,
                 )
-        return (name, float(alpha))
+        return (SURROGATE_DEFS[name].alias_of or name, float(alpha))
 
     def match(self, args, names: list[str], words: Words, value: Callable) -> dict[str, Any]:
         """``{parameter: value(arg)}``: which parameter each argument of a call fills

@@ -82,6 +82,7 @@ class Elaborator(NeuronResolver, Instantiator, Binder):
         self.dt = 1.0
         self._neuron_cache: dict[int, NeuronSpec] = {}
         self.warnings: list[SnarcError] = []
+        self.warned: set = set()  # call sites already warned about (motifs repeat them)
 
     # ============================================================ errors
     def notes_for_scope(self, scope: str) -> list[tuple[str, ast.Span]]:
@@ -281,6 +282,8 @@ def elaborate_module(
             return None
         graph = elab.network(nets[0], module.path)
         graph.graph["sources"] = loader.sources  # for excerpts of errors found later
+        for warning in graph.graph["warnings"]:
+            warning.with_sources(loader.sources)
         return graph
     except SnarcError as err:
         raise err.with_sources(loader.sources) from None

@@ -8,12 +8,13 @@ from __future__ import annotations
 from typing import Any
 
 from . import ast
+from . import formatter as F
 from . import messages as M
 from .binding import Words
 from .errors import SnarcNameError, SnarcTypeError, SnarcValueError
 from .frames import RESERVED, Entry, Frame
 from .ir import GeneticCall, OpCall
-from .signatures import EDGE_KINDS, GENETIC_SIGNATURE, MERGES, OPS
+from .signatures import EDGE_KINDS, GENETIC_SIGNATURE, MERGES, OPS, REQUIRED
 from .values import UNKNOWN, NeuronValue, Symbol, suggest
 
 
@@ -40,7 +41,41 @@ class Instantiator:
                     call.span,
                 )
             )
+            self._positional_trap(op, call)
         return tuple(out)
+
+    def _positional_trap(self, op, call: ast.Call) -> None:
+        """Warn (once per call site) where optional arguments are given by position:
+        ``conv(2, 12, 5)`` is kernel 2, 12 channels, stride 5 — PyTorch's
+        ``Conv2d(in, out, kernel)`` order reads differently."""
+        positional = [a for a in call.args if a.name is None]
+        required = sum(1 for a in op.signature if a.default is REQUIRED)
+        if len(positional) <= required or call.span in self.warned:
+            return
+        self.warned.add(call.span)
+        written = ", ".join(F.expr(a.value) for a in positional)
+        reading = ", ".join(
+            f"{a.name} {F.expr(arg.value)}"
+            for a, arg in zip(op.signature, positional, strict=False)
+        )
+        hint = "give the optional ones by name, e.g. " + F.call(
+            ast.Call(
+                name=op.name,
+                args=tuple(positional[:required])
+                + tuple(
+                    ast.Arg(name=a.name, value=arg.value)
+                    for a, arg in zip(op.signature[required:], positional[required:], strict=False)
+                ),
+            )
+        )
+        if op.name == "conv" and len(positional) == 3:
+            hint += (
+                f"; in PyTorch's Conv2d(in, out, kernel) order you may have meant "
+                f"conv({F.expr(positional[2].value)}, {F.expr(positional[1].value)})"
+            )
+        self.warnings.append(
+            SnarcValueError(f"{op.name}({written}) reads as {reading}", call.span, hint=hint)
+        )
 
     def _declare(self, frame: Frame, name: str, span: ast.Span, entry: Entry):
         if name in RESERVED:

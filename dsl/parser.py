@@ -8,6 +8,7 @@ collected on the side so that the formatter can keep them.
 
 from __future__ import annotations
 
+import re
 import threading
 from functools import lru_cache
 from importlib import resources
@@ -151,7 +152,13 @@ def _syntax_error(err: UnexpectedInput, path: str, text: str) -> SnarcSyntaxErro
                 msg = "unexpected ';'" if tok.value.startswith(";") else "unexpected end of line"
             else:
                 msg = f"unexpected {_token_text(tok)}"
-        return SnarcSyntaxError(msg, span, expected=_expected_list(err.expected), source=text)
+        return SnarcSyntaxError(
+            msg,
+            span,
+            expected=_expected_list(err.expected),
+            hint=_reserved_hint(tok, err.expected, text),
+            source=text,
+        )
     if isinstance(err, UnexpectedCharacters):
         char = text[err.pos_in_stream] if err.pos_in_stream < len(text) else ""
         span = _span_at(path, err.line, err.column, err.pos_in_stream)
@@ -166,6 +173,23 @@ def _syntax_error(err: UnexpectedInput, path: str, text: str) -> SnarcSyntaxErro
             "unexpected end of file", span, expected=_expected_list(err.expected), source=text
         )
     return SnarcSyntaxError(str(err), None, source=text)  # pragma: no cover
+
+
+def _reserved_hint(tok: Token, expected, text: str) -> str | None:
+    """Where a declaration names a reserved word (``out : lif``, ``a, cell : lif``), say
+    so: the parser alone only sees an unexpected token."""
+    if tok.type == "$END":
+        return None
+    reserved = keywords()
+    word = tok.value if tok.value in reserved and "NAME" in expected else None
+    if word is None and tok.value in (":", ","):
+        pos = tok.start_pos or 0
+        line = text[text.rfind("\n", 0, pos) + 1 : pos]
+        names = re.fullmatch(r"\s*(?:[A-Za-z_]\w*\s*,\s*)*([A-Za-z_]\w*)\s*", line)
+        word = names.group(1) if names and names.group(1) in reserved else None
+    if word is None:
+        return None
+    return f"'{word}' is a reserved word and cannot name a population, cell or parameter"
 
 
 def _token_text(tok: Token) -> str:

@@ -108,3 +108,23 @@ def test_every_objective_a_run_may_optimise_is_defined_once():
         assert set(c.needs) <= set(SCORES)
     cfg = Config(fitness=["spike_aware", "params"])
     assert cfg.measures()[:3] == ("rdm_target", "spikes", "params")
+
+
+def test_every_surrogate_has_a_gradient_and_aliases_resolve():
+    """Every surrogate a program may name is built by the compiler or is an alias of one
+    that is (snnTorch's fast_sigmoid is SuperSpike with α = slope)."""
+    from snarc.compiler.surrogates import SURROGATE_GRADS
+    from snarc.compiler.surrogates import SURROGATES as BUILT
+    from snarc.dsl.signatures import SURROGATE_DEFS
+
+    for name, s in SURROGATE_DEFS.items():
+        target = s.alias_of or name
+        assert target in BUILT and target in SURROGATE_GRADS and s.alpha > 0
+        assert SURROGATE_DEFS[target].alias_of is None
+    g = snarc.elaborate(
+        "network n {\n  input vector(3) steps 2\n  a : LIF(surrogate: fast_sigmoid)\n"
+        "  b : LIF(surrogate: fast_sigmoid(slope: 10))\n  in -> a : linear(4)\n"
+        "  a -> b : linear(2)\n  readout b over mean\n}\n"
+    )
+    assert dict(g.nodes["a"].neuron.params)["surrogate"] == ("superspike", 25.0)
+    assert dict(g.nodes["b"].neuron.params)["surrogate"] == ("superspike", 10.0)

@@ -1,0 +1,51 @@
+"""Silent traps for users of PyTorch, snnTorch and Norse (issue 18): each is named."""
+
+import pytest
+
+import snarc
+from snarc.dsl.errors import SnarcSyntaxError
+
+
+def _net(edge: str, pop: str = "a : LIF()") -> str:
+    return f"network n {{\n  input frames(2, 8, 8) steps 4\n  {pop}\n  {edge}\n  readout a over mean\n}}\n"
+
+
+def test_optional_arguments_by_position_are_read_aloud():
+    g = snarc.elaborate(_net("in -> a : conv(2, 12, 5)"))
+    (w,) = g.graph["warnings"]
+    assert str(w.message) == "conv(2, 12, 5) reads as kernel 2, channels 12, stride 5"
+    assert "conv(2, 12, stride: 5)" in w.hint and "you may have meant conv(5, 12)" in w.hint
+    assert (w.line, w.column) == (4, 13)
+    # required arguments by position, the rest by name: no warning
+    assert not snarc.elaborate(_net("in -> a : conv(2, 12, stride: 5)")).graph["warnings"]
+
+
+def test_a_motif_instantiated_twice_warns_once_per_call_site():
+    src = (
+        "motif m(c) {\n  a : LIF()\n  in -> a : conv(3, c, 1)\n  out a\n}\n"
+        "network n {\n  input frames(2, 8, 8) steps 4\n  cell x = m(4) from in\n"
+        "  cell y = m(4) from x\n  readout y over mean\n}\n"
+    )
+    warnings = [w for w in snarc.elaborate(src).graph["warnings"] if "reads as" in w.message]
+    assert len(warnings) == 1
+
+
+@pytest.mark.parametrize(
+    "pop, word",
+    [
+        ("out : LIF()", "out"),
+        ("in : LIF()", "in"),
+        ("a1, cell : LIF()", "cell"),
+        ("neuron, b : LIF()", "neuron"),
+    ],
+)
+def test_a_reserved_word_as_a_name_is_named(pop, word):
+    with pytest.raises(SnarcSyntaxError) as err:
+        snarc.elaborate(_net("in -> a : conv(3, 4)", pop=f"{pop}\n  a2 : LIF()"))
+    assert f"'{word}' is a reserved word" in err.value.hint
+
+
+def test_an_ordinary_syntax_error_gets_no_reserved_word_hint():
+    with pytest.raises(SnarcSyntaxError) as err:
+        snarc.elaborate(_net("in -> a : conv(3, 4))"))
+    assert err.value.hint is None
