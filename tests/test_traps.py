@@ -35,7 +35,6 @@ def test_a_motif_instantiated_twice_warns_once_per_call_site():
     [
         ("out : LIF()", "out"),
         ("in : LIF()", "in"),
-        ("a1, cell : LIF()", "cell"),
         ("neuron, b : LIF()", "neuron"),
     ],
 )
