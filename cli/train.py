@@ -31,6 +31,61 @@ def _from_run(run: Path, rank: int) -> tuple[str, str]:
     return evo.store.get(h).text, h
 
 
+# flag (its dest) -> TrainConfig field; a flag left out takes the field's default, or on
+# --resume the run's own setting
+SETTINGS = {
+    "batch": "batch",
+    "lr": "lr",
+    "optimizer": "optimizer",
+    "weight_decay": "weight_decay",
+    "warmup": "warmup",
+    "loss": "loss",
+    "label_smoothing": "label_smoothing",
+    "clip": "clip",
+    "no_amp": "amp",
+    "seed": "seed",
+    "data": "data",
+    "limit": "limit",
+}
+
+
+def _given(args) -> dict:
+    """The settings the command line gives explicitly, as TrainConfig fields."""
+    out = {}
+    for dest, name in SETTINGS.items():
+        value = getattr(args, dest)
+        if value is None:
+            continue
+        if dest == "clip":
+            value = value if value > 0 else None
+        elif dest == "no_amp":
+            value = not value
+        out[name] = value
+    return out
+
+
+def _keep_settings(cfg, given: dict, args) -> None:
+    """A resumed run keeps its settings: a flag that would change one is refused, naming
+    it (a changed learning rate or batch would make the result neither run's)."""
+    flags = {name: dest for dest, name in SETTINGS.items()}
+    for name, value in given.items():
+        if value != getattr(cfg, name):
+            flag = "--" + flags[name].replace("_", "-")
+            shown = "" if flag == "--no-amp" else f" {value}"
+            raise SnarcError(
+                f"{flag}{shown}: the run in {args.resume} was trained with {name} = "
+                f"{getattr(cfg, name)}; a resumed run keeps its settings",
+                hint="train a new run (--out DIR) to change it; add epochs with --extend N",
+            )
+    if args.epochs is not None and args.epochs != cfg.epochs:
+        raise SnarcError(
+            f"--epochs {args.epochs}: the run in {args.resume} is planned for {cfg.epochs} "
+            "epochs; a resumed run finishes its plan",
+            hint=f"add epochs with --extend {max(1, args.epochs - cfg.epochs)} (a new cosine "
+            "segment after the planned ones; the epochs already run keep their rates)",
+        )
+
+
 def cmd_train(args) -> int:
     from ..training import TrainConfig, TrainError, read_checkpoint, train
 
@@ -59,6 +114,9 @@ def cmd_train(args) -> int:
         elaborate(parse(text, str(path)))  # errors with file, line and column before any torch work
         name = str(path)
         out = Path(args.out or args.resume or Path("out") / "train" / path.stem)
+    if args.extend is not None and not args.resume:
+        raise SnarcError("--extend adds epochs to a finished run: give it with --resume DIR")
+    given = _given(args)
     if args.resume:
         out = Path(args.resume)
         ck = read_checkpoint(out / "checkpoint.pt") if (out / "checkpoint.pt").exists() else None
@@ -69,25 +127,19 @@ def cmd_train(args) -> int:
         cfg = TrainConfig(
             **{k: v for k, v in ck["config"].items() if k in TrainConfig.__dataclass_fields__}
         )
-        cfg.epochs = args.epochs if args.epochs is not None else cfg.epochs
+        _keep_settings(cfg, given, args)
+        if args.extend is not None:
+            peak = args.extend_lr if args.extend_lr is not None else cfg.lr / 10
+            cfg.extensions = [*cfg.extensions, [args.extend, peak]]
+            cfg.epochs += args.extend
         cfg.device = args.device
     else:
-        cfg = TrainConfig(
-            epochs=args.epochs if args.epochs is not None else 5,
-            batch=args.batch,
-            lr=args.lr,
-            optimizer=args.optimizer,
-            weight_decay=args.weight_decay,
-            warmup=args.warmup,
-            loss=args.loss,
-            label_smoothing=args.label_smoothing,
-            clip=args.clip if args.clip > 0 else None,
-            amp=not args.no_amp,
-            seed=args.seed,
-            data=args.data,
-            limit=args.limit,
-            device=args.device,
-        )
+        if args.extend_lr is not None:
+            raise SnarcError("--extend-lr goes with --resume DIR --extend N")
+        cfg = TrainConfig(**given)
+        if args.epochs is not None:
+            cfg.epochs = args.epochs
+        cfg.device = args.device
     progress = sys.stderr.isatty() and not args.quiet
     try:
         result = train(
@@ -135,37 +187,56 @@ def add_parsers(sub, limits) -> None:
     sp.add_argument("file", metavar="FILE", nargs="?")
     sp.add_argument(
         "--data",
-        default="ndigits",
-        help="ndigits, or NAME:PATH (nmnist, dvsgesture, cifar10dvs, cifar10)",
+        default=None,
+        help="ndigits (default), or NAME:PATH (nmnist, dvsgesture, cifar10dvs, cifar10)",
     )
     sp.add_argument(
         "--epochs",
         type=A.positive_int,
         default=None,
-        help="default 5 (on --resume: as the run said)",
+        help="default 5 (on --resume: as the run said; --extend adds epochs)",
     )
-    sp.add_argument("--batch", type=A.positive_int, default=32)
-    sp.add_argument("--lr", type=A.positive_float, default=2e-3)
-    sp.add_argument("--optimizer", choices=("adamw", "sgd"), default="adamw")
-    sp.add_argument("--weight-decay", type=A.non_negative_float, default=0.0)
+    sp.add_argument(
+        "--extend",
+        type=A.positive_int,
+        default=None,
+        metavar="N",
+        help="with --resume: train N more epochs, a new cosine segment after the planned ones",
+    )
+    sp.add_argument(
+        "--extend-lr",
+        type=A.positive_float,
+        default=None,
+        metavar="LR",
+        help="the extension's peak learning rate (default: the run's lr / 10)",
+    )
+    sp.add_argument("--batch", type=A.positive_int, default=None, help="default 32")
+    sp.add_argument("--lr", type=A.positive_float, default=None, help="default 0.002")
+    sp.add_argument("--optimizer", choices=("adamw", "sgd"), default=None, help="default adamw")
+    sp.add_argument("--weight-decay", type=A.non_negative_float, default=None, help="default 0")
     sp.add_argument(
         "--warmup",
         type=A.non_negative_float,
-        default=0.5,
-        help="epochs of linear warm-up before cosine decay",
+        default=None,
+        help="epochs of linear warm-up before cosine decay (default 0.5)",
     )
     sp.add_argument(
         "--loss",
         choices=("ce", "count_mse"),
-        default="ce",
-        help="count_mse: AutoSNN's MSE on spike-count frequency",
+        default=None,
+        help="ce (default), or count_mse: AutoSNN's MSE on spike-count frequency",
     )
-    sp.add_argument("--label-smoothing", type=A.fraction_below_one, default=0.0)
+    sp.add_argument("--label-smoothing", type=A.fraction_below_one, default=None, help="default 0")
     sp.add_argument(
-        "--clip", type=A.non_negative_float, default=1.0, help="gradient-norm clip (0: none)"
+        "--clip",
+        type=A.non_negative_float,
+        default=None,
+        help="gradient-norm clip (0: none; default 1)",
     )
-    sp.add_argument("--no-amp", action="store_true", help="no mixed precision on CUDA")
-    sp.add_argument("--seed", type=A.seed, default=0)
+    sp.add_argument(
+        "--no-amp", action="store_true", default=None, help="no mixed precision on CUDA"
+    )
+    sp.add_argument("--seed", type=A.seed, default=None, help="default 0")
     sp.add_argument(
         "--limit", type=A.positive_int, default=None, help="a class-balanced subset of N-Digits"
     )

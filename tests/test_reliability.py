@@ -301,8 +301,12 @@ def test_a_non_finite_loss_stops_training_with_the_last_epoch_kept(
     )
     with pytest.raises(TrainError, match="training diverged"):
         train(
-            TINY, TrainConfig(epochs=2, limit=40, batch=16), tmp_path, resume=True, progress=False
-        )
+            TINY,
+            TrainConfig(epochs=2, limit=40, batch=16, extensions=[[1, 2e-4]]),
+            tmp_path,
+            resume=True,
+            progress=False,
+        )  # one more epoch: an extension of the finished plan (issue 18)
     assert (tmp_path / "checkpoint.pt").read_bytes() == kept
     assert read_checkpoint(tmp_path / "checkpoint.pt")["epoch"] == 1
 

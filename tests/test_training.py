@@ -198,3 +198,56 @@ def test_ddp_with_two_cpu_processes(cache, tmp_path):
     out = json.loads(res.stdout)
     assert out["world"] == 2 and out["epochs"] == 1
     assert read_checkpoint(tmp_path / "ddp" / "checkpoint.pt")["epoch"] == 1
+
+
+def test_an_extension_keeps_the_rates_of_the_planned_epochs():
+    plan = TrainConfig(epochs=4, lr=0.01, warmup=0.5)
+    longer = TrainConfig(epochs=6, lr=0.01, warmup=0.5, extensions=[[2, 0.001]])
+    spe = 10
+    for step in range(4 * spe):
+        assert longer.lr_at(step, spe) == plan.lr_at(step, spe)
+    assert plan.lr_at(4 * spe - 1, spe) < 1e-4 and plan.lr_at(4 * spe, spe) == 0.0
+    assert longer.lr_at(4 * spe, spe) == pytest.approx(0.001)  # a new half cosine from its peak
+    assert longer.lr_at(5 * spe, spe) == pytest.approx(0.0005)
+    assert longer.lr_at(6 * spe, spe) == 0.0
+
+
+def test_resume_refuses_changed_settings_and_extends_deliberately(cache, tmp_path, capsys):
+    prog = tmp_path / "tiny.snarc"
+    prog.write_text(TINY)
+    run = tmp_path / "run"
+    base = ["train", str(prog), "--epochs", "1", "--limit", "60", "--out", str(run), "--quiet"]
+    assert main(base) == 0
+    capsys.readouterr()
+    assert main(["train", "--resume", str(run), "--lr", "0.01", "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert "--lr 0.01: the run in" in err and "lr = 0.002" in err and "--extend" in err
+    assert main(["train", "--resume", str(run), "--epochs", "3", "--quiet"]) == 1
+    assert "add epochs with --extend 2" in capsys.readouterr().err
+    assert main(["train", "--resume", str(run), "--lr", "0.002", "--quiet"]) == 0  # the same
+    first = json.loads(read_checkpoint(run / "checkpoint.pt")["history"])
+    assert main(["train", "--resume", str(run), "--extend", "1", "--quiet"]) == 0
+    ck = read_checkpoint(run / "checkpoint.pt")
+    history = json.loads(ck["history"])
+    assert ck["epoch"] == 2 and ck["config"]["extensions"] == [[1, 0.0002]]
+    assert history[0] == first[0]  # the planned epoch is untouched
+    assert history[1]["lr"] < 0.0002  # the extension's own cosine, below its peak
+    # the library refuses a longer plan that is not an extension
+    with pytest.raises(TrainError, match="planned for 1 epochs"):
+        train(TINY, TrainConfig(epochs=3, limit=60), run, resume=True, progress=False)
+    assert main(["train", str(prog), "--extend", "2", "--quiet"]) == 1
+
+
+def test_a_silent_network_is_reported_not_trained_quietly(cache, tmp_path):
+    silent = TINY.replace("v_th: 0.5", "v_th: 1000.0")
+    logged = []
+    result = train(
+        silent, TrainConfig(epochs=1, limit=60), tmp_path, progress=False, log=logged.append
+    )
+    assert result["spikes_per_sample"] == 0
+    assert any("no population spiked while training" in w for w in result["warnings"])
+    assert any("silent in eval mode" in w for w in result["warnings"])
+    assert any(m.startswith("warning: ") for m in logged)
+    loud = train(TINY, TrainConfig(epochs=1, limit=60), tmp_path / "loud", progress=False,
+                 log=lambda *_: None)  # fmt: skip
+    assert loud["warnings"] == []

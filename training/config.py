@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
 
 from ..dsl.hashing import short_hash
 from .errors import TrainError
@@ -28,6 +29,9 @@ class TrainConfig:
     limit: int | None = None
     device: str = "auto"
     threads: int | None = None
+    # epochs added to a finished schedule by `snarc train --resume DIR --extend N`:
+    # [[epochs added, peak lr], ...]; ``epochs`` counts them too
+    extensions: list = field(default_factory=list)
 
     def validate(self) -> None:
         if self.optimizer not in ("adamw", "sgd"):
@@ -37,7 +41,36 @@ class TrainConfig:
         if self.epochs < 1 or self.batch < 1 or self.lr <= 0:
             raise TrainError("epochs, batch and lr must be positive")
 
-    RUNTIME = ("epochs", "device", "threads")
+    # may differ on resume (the plan of epochs and extensions is checked on its own)
+    RUNTIME = ("epochs", "device", "threads", "extensions")
+
+    def lr_at(self, step: int, steps_per_epoch: int) -> float:
+        """The learning rate of optimiser step ``step`` (counted from the run's start).
+
+        The run's own epochs (``epochs`` less every extension) warm up linearly for
+        ``warmup`` epochs, then decay on a half cosine to 0 at their end, as they were
+        planned; each extension is a half cosine of its own from its peak lr to 0 (no
+        warm-up). So extending a run never changes the rate of an epoch already run,
+        and a resumed run reproduces an uninterrupted one.
+        """
+        own = self.epochs - sum(n for n, _lr in self.extensions)
+        start, base, warm = 0, self.lr, int(self.warmup * steps_per_epoch)
+        length = own
+        if step >= own * steps_per_epoch:
+            start = own
+            for n, peak in self.extensions:
+                if step < (start + n) * steps_per_epoch:
+                    length, base, warm = n, float(peak), 0
+                    break
+                start += n
+            else:  # past the end: the last segment's end
+                return 0.0
+        step -= start * steps_per_epoch
+        total = length * steps_per_epoch
+        if step < warm:
+            return base * (step + 1) / warm
+        p = (step - warm) / max(1, total - warm)
+        return base * 0.5 * (1 + math.cos(math.pi * min(1.0, p)))
 
 
 def program_hash(text: str) -> str:

@@ -58,13 +58,6 @@ def _loss_fn(cfg: TrainConfig):
     return count_mse
 
 
-def _lr_at(step: int, total: int, warm: int, base: float) -> float:
-    if step < warm:
-        return base * (step + 1) / warm
-    p = (step - warm) / max(1, total - warm)
-    return base * 0.5 * (1 + math.cos(math.pi * min(1.0, p)))
-
-
 def evaluate(net, X, y, batch: int, device, amp: bool = False) -> dict:
     """Accuracy, mean loss-free readout statistics and activity per sample on a split."""
     import torch
@@ -160,12 +153,13 @@ def _train(text, cfg, out, resume, progress, log, name, path) -> dict:
                 f"{ckpt_path} was written for another program (hash {ckpt.get('program_hash')}, this one {phash})",
                 hint="resume with the program the run was started with, or choose a new --out",
             )
-        saved = ckpt.get("config", {})
+        saved = {**asdict(TrainConfig()), **ckpt.get("config", {})}  # older runs: defaults
         mine = {k: v for k, v in asdict(cfg).items() if k not in TrainConfig.RUNTIME}
         theirs = {k: v for k, v in saved.items() if k not in TrainConfig.RUNTIME}
         if mine != theirs:
             diff = sorted(k for k in mine if mine[k] != theirs.get(k))
             raise TrainError(f"{ckpt_path} was trained with other settings ({', '.join(diff)})")
+        _check_plan(cfg, TrainConfig(**saved), ckpt_path)
     # the program's own path, where known, for its imports and for spans in errors
     graph = elaborate(parse(text, path or "<program>"))
     if graph is None:
@@ -202,10 +196,9 @@ def _train(text, cfg, out, resume, progress, log, name, path) -> dict:
     scaler = torch.amp.GradScaler("cuda", enabled=use_amp)
     per_rank = len(Xtr) // world
     steps_per_epoch = max(1, math.ceil(per_rank / cfg.batch))
-    total_steps = steps_per_epoch * cfg.epochs
-    warm = int(cfg.warmup * steps_per_epoch)
     loss_fn = _loss_fn(cfg)
     history: list[dict] = []
+    warnings: list[str] = []
     start = 0
     if ckpt is not None:
         opt.load_state_dict(ckpt["optimizer"])
@@ -243,7 +236,7 @@ def _train(text, cfg, out, resume, progress, log, name, path) -> dict:
                 continue
             step = epoch * steps_per_epoch + s
             for group in opt.param_groups:
-                group["lr"] = _lr_at(step, total_steps, warm, cfg.lr)
+                group["lr"] = cfg.lr_at(step, steps_per_epoch)
             xb = Xtr[idx].to(device)
             xb = xb.transpose(0, 1) if xb.dim() == 5 else xb
             yb = ytr[idx].to(device)
@@ -287,6 +280,10 @@ def _train(text, cfg, out, resume, progress, log, name, path) -> dict:
             "wall_s": time.perf_counter() - t0,
         }
         history.append(row)
+        for warning in silence_warnings(net, spikes_sum, seen, test["spikes"], epoch + 1):
+            if warning.split(": ", 1)[1] not in (w.split(": ", 1)[1] for w in warnings):
+                warnings.append(warning)
+                log(f"warning: {warning}")
         if rank == 0:
             payload = {
                 "model": net.state_dict(),
@@ -319,4 +316,49 @@ def _train(text, cfg, out, resume, progress, log, name, path) -> dict:
         **final,
     }
     result["history"] = history
+    result["warnings"] = warnings
     return result
+
+
+def _check_plan(cfg: TrainConfig, saved: TrainConfig, ckpt_path) -> None:
+    """A resumed run keeps its plan: the same planned epochs and extensions, to which new
+    extensions may only be added (a longer plan would change the rates of epochs already
+    run: see :meth:`TrainConfig.lr_at`)."""
+    planned = saved.epochs - sum(n for n, _ in saved.extensions)
+    mine = cfg.epochs - sum(n for n, _ in cfg.extensions)
+    kept = [list(e) for e in cfg.extensions[: len(saved.extensions)]]
+    if mine != planned or kept != [list(e) for e in saved.extensions]:
+        raise TrainError(
+            f"{ckpt_path} was planned for {planned} epochs"
+            + (f" and extended by {saved.extensions}" if saved.extensions else "")
+            + f"; this run asks for {mine}"
+            + (f" and extensions {cfg.extensions}" if cfg.extensions else ""),
+            hint="add epochs to a finished plan with an extension (snarc train --resume DIR --extend N)",
+        )
+
+
+def silence_warnings(net, train_spikes: float, seen: int, test_spikes: float, epoch: int):
+    """What an epoch's spike counts say is wrong: a network with spiking populations
+    that did not spike at all while training (no surrogate gradient flows through a
+    silent population, so the layers before it do not learn), or that is silent in eval
+    mode (batch-norm's running statistics differ from the batch's; its test accuracy
+    is then chance, whatever training showed)."""
+    if not net.spiking_nodes():
+        return []
+    out = []
+    if seen and train_spikes == 0:
+        out.append(
+            f"epoch {epoch}: no population spiked while training (0 spikes per sample): "
+            "gradients do not pass a silent population; lower v_th or raise the input scale"
+        )
+    if test_spikes == 0:
+        out.append(
+            f"epoch {epoch}: the network is silent in eval mode (0 spikes per test sample)"
+            + (
+                "; it spiked while training, so batch-norm's running statistics differ from the "
+                "batches'"
+                if train_spikes > 0
+                else ""
+            )
+        )
+    return out
