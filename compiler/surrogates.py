@@ -92,17 +92,24 @@ class Spike(torch.autograd.Function):
         return ctx.derivative(x, ctx.alpha).mul_(grad), None, None
 
 
-def _spike(name: str, derivative) -> Callable[[torch.Tensor, float], torch.Tensor]:
-    def spike(x: torch.Tensor, alpha: float) -> torch.Tensor:
-        return Spike.apply(x, alpha, derivative)
+class SpikeFunction:
+    """``spike(x, α)``: the Heaviside step with the surrogate derivative of ``name``.
+    A class rather than a closure, so that a compiled network pickles."""
 
-    spike.__name__ = f"spike_{name}"
-    spike.__doc__ = derivative.__doc__
-    return spike
+    def __init__(self, name: str, derivative):
+        self.name = name
+        self.derivative = derivative
+        self.__doc__ = derivative.__doc__
+
+    def __call__(self, x: torch.Tensor, alpha: float) -> torch.Tensor:
+        return Spike.apply(x, alpha, self.derivative)
+
+    def __repr__(self) -> str:
+        return f"spike_{self.name}"
 
 
 SURROGATES: dict[str, Callable[[torch.Tensor, float], torch.Tensor]] = {
-    name: _spike(name, d) for name, d in SURROGATE_GRADS.items()
+    name: SpikeFunction(name, d) for name, d in SURROGATE_GRADS.items()
 }
 
 # snarc's surrogate names and Norse's, for the oracle tests and NIR export.

@@ -1,5 +1,7 @@
 """The compiled module: every example runs forward and backward; scheduling, stats, API."""
 
+from pathlib import Path
+
 import pytest
 import torch
 from conftest import EXAMPLES
@@ -240,3 +242,15 @@ def test_allocator_tuning_applies_once_and_steps_aside():
         assert run() == ["True", "True"]  # glibc takes the settings
     assert run(SNARC_MALLOC="default") == ["False", "False"]
     assert run(MALLOC_ARENA_MAX="2") == ["False", "False"]  # the user's own tuning wins
+
+
+def test_a_compiled_network_pickles_and_deep_copies(root):
+    """issue 18: pickle (multiprocessing, torch.save(module)) and copy.deepcopy (EMA,
+    SWA) give a module that computes the same."""
+    import copy
+    import pickle
+
+    net = snarc.compile(Path(root / "examples" / "ndigits_conv.snarc")).eval()
+    x = (torch.rand(8, 2, 2, 34, 34, generator=torch.Generator().manual_seed(0)) < 0.1).float()
+    for other in (pickle.loads(pickle.dumps(net)), copy.deepcopy(net)):
+        torch.testing.assert_close(other(x), net(x), rtol=0, atol=0)
