@@ -35,12 +35,52 @@ def _q(s: str) -> str:
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
-def to_dot(drawing: Drawing) -> str:
-    """DOT text of a drawing (no graphviz binary needed)."""
+# what each edge style means, in the legend's order: (name, sample edge)
+LEGEND = (
+    ("forward", DrawEdge("", "", "forward")),
+    ("residual", DrawEdge("", "", "residual")),
+    ("feedback (t−1)", DrawEdge("", "", "feedback")),
+    ("lateral (t−1)", DrawEdge("", "", "lateral")),
+    ("excitatory", DrawEdge("", "", "forward", sign="excitatory")),
+    ("inhibitory", DrawEdge("", "", "forward", sign="inhibitory")),
+    ("genetically encoded", DrawEdge("", "", "forward", genetic=True)),
+)
+
+
+def _used(drawing: Drawing, name: str, sample: DrawEdge) -> bool:
+    if sample.sign:
+        return any(e.sign == sample.sign for e in drawing.edges)
+    if sample.genetic:
+        return any(e.genetic for e in drawing.edges)
+    return any(e.kind == sample.kind for e in drawing.edges)
+
+
+def legend_lines(drawing: Drawing) -> list[str]:
+    """A legend cluster with one sample edge for every edge style the drawing uses."""
+    used = [(name, sample) for name, sample in LEGEND if _used(drawing, name, sample)]
+    if not used:
+        return []
+    lines = [
+        '  subgraph "cluster_legend" {',
+        '    graph [label="legend", style="rounded", color="#bbbbbb", fontsize=10];',
+    ]
+    for i, (name, sample) in enumerate(reversed(used)):  # dot lays siblings out right to left
+        a, b = f"legend_{i}_a", f"legend_{i}_b"
+        attrs = {k: v for k, v in edge_attrs(sample).items() if k != "constraint"}
+        lines.append(f'    {_q(a)} [label="", shape=point, width=0.04, color="#999999"];')
+        lines.append(f"    {_q(b)} [label={_q(name)}, shape=plaintext, fontsize=9];")
+        attrs_text = ", ".join(f"{k}={_q(v)}" for k, v in attrs.items())
+        lines.append(f"    {_q(a)} -> {_q(b)} [{attrs_text}];")
+    lines.append("  }")
+    return lines
+
+
+def to_dot(drawing: Drawing, dpi: int | None = None) -> str:
+    """DOT text of a drawing (no graphviz binary needed); ``dpi`` for raster output."""
     lines = [
         f"digraph {_q(drawing.title)} {{",
         f"  graph [rankdir=TB, label={_q(drawing.title)}, labelloc=t, fontname=Helvetica, fontsize=14, "
-        "newrank=true, nodesep=0.35, ranksep=0.45];",
+        "newrank=true, nodesep=0.35, ranksep=0.45" + (f", dpi={dpi}" if dpi else "") + "];",
         '  node [fontname=Helvetica, fontsize=10, margin="0.12,0.05"];',
         "  edge [fontname=Helvetica, fontsize=8, arrowsize=0.7];",
     ]
@@ -74,8 +114,12 @@ def to_dot(drawing: Drawing) -> str:
     for e in drawing.edges:
         attrs = ", ".join(f"{k}={_q(v)}" for k, v in edge_attrs(e).items())
         lines.append(f"  {_q(e.src)} -> {_q(e.dst)} [{attrs}];")
+    lines.extend(legend_lines(drawing))
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+PNG_DPI = 160  # graphviz's default, 72, gives drawings too small to read on a screen
 
 
 class RenderError(RuntimeError):
@@ -88,7 +132,7 @@ def render_file(drawing: Drawing, out: str | Path, fmt: str | None = None) -> Pa
     fmt = fmt or out.suffix.lstrip(".").lower()
     if fmt not in FORMATS:
         raise RenderError(f"cannot write {out}: the format must be one of {', '.join(FORMATS)}")
-    dot = to_dot(drawing)
+    dot = to_dot(drawing, dpi=PNG_DPI if fmt == "png" else None)
     if fmt == "dot":
         data = dot.encode()
     else:

@@ -50,12 +50,26 @@ def _shape(shape) -> str:
 
 
 def _neuron_brief(spec) -> str:
+    """The neuron at micro scale: its model and time constants, then how it fires —
+    threshold, reset and surrogate gradient — on a second line."""
     if spec is None:
         return ""
-    keys = [k for k in ("tau_mem", "tau", "tau_syn", "tau_adapt", "v_th") if spec.get(k)]
+    keys = [k for k in ("tau_mem", "tau", "tau_syn", "tau_adapt", "beta", "v_leak") if spec.get(k)]
     params = ", ".join(f"{k}={spec.get(k):g}" for k in keys)
-    name = spec.name or spec.model
-    return f"{name}: {spec.model}({params})" if spec.name else f"{spec.model}({params})"
+    head = f"{spec.name}: {spec.model}({params})" if spec.name else f"{spec.model}({params})"
+    firing = []
+    if spec.get("v_th") is not None:
+        firing.append(f"v_th={spec.get('v_th'):g}")
+    if spec.get("reset") == "soft":
+        firing.append("soft reset")
+    elif spec.get("reset") == "hard":
+        firing.append(f"reset to {spec.get('v_reset') or 0:g}")
+    if spec.get("detach_reset"):
+        firing.append("detached")
+    if spec.get("surrogate"):
+        name, alpha = spec.get("surrogate")
+        firing.append(f"{name}({alpha:g})")
+    return head + ("\n" + ", ".join(firing) if firing else "")
 
 
 def _relay_ops(g, node) -> str:
@@ -173,8 +187,8 @@ def _macro(g, drawing: Drawing) -> Drawing:
     merged: dict[tuple, DrawEdge] = {}
     for u, v, d in sorted(g.edges(data=True), key=lambda x: x[2].order):
         mu, mv = macro_id(u), macro_id(v)
-        if mu == mv:
-            continue
+        if mu == mv and u != v or mu == mv and g.nodes[u].scope:
+            continue  # inside a cell; a top-level population's self-loop is drawn
         key = (mu, mv, d.kind, d.sign)
         if key in merged:
             e = merged[key]

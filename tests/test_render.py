@@ -60,7 +60,7 @@ def test_micro_scale_labels_neurons_shapes_params_and_ops(root):
     d = layout(g, "micro")
     l2 = next(n for n in d.nodes if n.id == "l2")
     assert (
-        "lif: LIF(tau_mem=2, v_th=1)" in l2.label
+        "lif: LIF(tau_mem=2)\nv_th=1, reset to 0" in l2.label
         and "64×16×16" in l2.label
         and "params" in l2.label
     )
@@ -111,3 +111,56 @@ def test_cli_render(root, tmp_path):
         main(["render", str(root / "examples" / "autosnn.snarc"), "-o", str(tmp_path / "a.gif")])
         == 1
     )
+
+
+SELF_LOOP = """
+network loop {
+  input frames(2, 8, 8) steps 4
+  exc : LIF()
+  inh : LIF()
+  in -> exc : conv(3, 4)
+  exc ..> exc : conv(3, 4)
+  exc -> inh : conv(3, 4)
+  inh ~> exc : conv(3, 4) inhibitory
+  readout inh over mean
+}
+"""
+
+
+def test_every_edge_is_drawn_at_macro_scale_self_loops_included():
+    """issue 18: the macro drawing kept only edges between two nodes; a top-level
+    population's recurrence (exc ..> exc) is drawn, edges inside a cell are not."""
+    g = snarc.elaborate(SELF_LOOP)
+    d = layout(g, "macro")
+    assert ("exc", "exc", "lateral") in {(e.src, e.dst, e.kind) for e in d.edges}
+    assert '"exc" -> "exc"' in to_dot(d)
+
+
+def test_micro_labels_say_how_a_neuron_fires():
+    g = snarc.elaborate(
+        SELF_LOOP.replace(
+            "exc : LIF()", "exc : LIF(v_th: 0.4, reset: soft, surrogate: superspike(50))"
+        )
+    )
+    label = next(n.label for n in layout(g, "micro").nodes if n.id == "exc")
+    assert "v_th=0.4, soft reset, superspike(50)" in label
+    inh = next(n.label for n in layout(g, "micro").nodes if n.id == "inh")
+    assert "reset to 0, atan(2)" in inh
+
+
+def test_the_legend_names_exactly_the_edge_styles_used():
+    dot = to_dot(layout(snarc.elaborate(SELF_LOOP), "meso"))
+    assert "cluster_legend" in dot
+    for name in ("forward", "feedback (t−1)", "lateral (t−1)", "inhibitory"):
+        assert f'label="{name}"' in dot
+    for name in ("residual", "excitatory", "genetically encoded"):
+        assert f'label="{name}"' not in dot
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="graphviz's dot is not installed")
+def test_png_drawings_are_large_enough_to_read(tmp_path):
+    import struct
+
+    out = render_file(layout(snarc.elaborate(SELF_LOOP), "macro"), tmp_path / "m.png")
+    width, height = struct.unpack(">II", out.read_bytes()[16:24])  # the PNG's IHDR
+    assert width >= 500 and height >= 500
