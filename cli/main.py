@@ -17,10 +17,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..dsl import SnarcError
-from . import dataset, evolve, language, network, nir, train
+from . import dataset, evaluate, evolve, language, network, nir, train
 from .common import limits, print_error
 
-GROUPS = (language, network, nir, dataset, evolve, train)
+GROUPS = (language, network, nir, dataset, evolve, train, evaluate)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -251,3 +251,31 @@ def test_a_silent_network_is_reported_not_trained_quietly(cache, tmp_path):
     loud = train(TINY, TrainConfig(epochs=1, limit=60), tmp_path / "loud", progress=False,
                  log=lambda *_: None)  # fmt: skip
     assert loud["warnings"] == []
+
+
+def test_eval_reports_what_training_measured_and_plots_activity(cache, tmp_path, capsys):
+    """issue 18: `snarc eval FILE --weights W` and `snarc plot activity`."""
+    prog = tmp_path / "tiny.snarc"
+    prog.write_text(TINY)
+    run = tmp_path / "run"
+    assert (
+        main(["train", str(prog), "--epochs", "1", "--limit", "60", "--out", str(run), "--quiet"])
+        == 0
+    )
+    last = json.loads(read_checkpoint(run / "checkpoint.pt")["history"])[-1]
+    capsys.readouterr()
+    ck = str(run / "checkpoint.pt")
+    assert main(["eval", str(prog), "--weights", ck, "--limit", "60", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["accuracy"] == last["test_accuracy"]
+    assert result["spikes"] == pytest.approx(last["spikes_per_sample"])
+    png = tmp_path / "act.png"
+    assert (
+        main(["plot", "activity", str(prog), "--weights", ck, "--limit", "60", "-o", str(png)]) == 0
+    )
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
+    assert (
+        main(["plot", "activity", str(prog), "--limit", "60", "--sample", "99", "-o", str(png)])
+        == 1
+    )
+    assert "--sample 99" in capsys.readouterr().err
