@@ -29,20 +29,35 @@ from .dsl import (  # noqa: E402
     summary,
 )
 
+# the Python API's heavy functions, imported on first use so that ``import snarc``
+# never imports torch: name -> (module, attribute)
+_LAZY = {
+    "compile": (".compiler", "compile"),
+    "score": (".fitness.score", "score"),
+    "train": (".training.api", "train"),
+    "evolve": (".evolution.api", "evolve"),
+    "render": (".render.draw", "draw"),
+}
+
 
 def __getattr__(name: str):
-    """``snarc.compile`` (:func:`snarc.compiler.compile`), imported on first use so that
-    ``import snarc`` never imports torch."""
-    if name == "compile":
-        from .compiler import compile
+    """``snarc.compile``, ``snarc.score``, ``snarc.train``, ``snarc.evolve`` and
+    ``snarc.render``, imported on first use."""
+    if name in _LAZY:
+        from importlib import import_module
 
-        return compile
+        module, attr = _LAZY[name]
+        return getattr(import_module(module, __name__), attr)
     raise AttributeError(f"module 'snarc' has no attribute {name!r}")
 
 
 __all__ = [
     "__version__",
     "compile",
+    "evolve",
+    "render",
+    "score",
+    "train",
     "SnarcError",
     "elaborate",
     "format_source",

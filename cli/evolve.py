@@ -31,47 +31,59 @@ def _interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
+# flag (its dest) -> Config field; a flag left out takes the field's default on a new
+# run, and on --resume must not differ from the run's own setting
+SETTINGS = (
+    "space", "fitness", "algorithm", "population", "generations", "seed", "data", "batch",
+    "limit", "layers", "rates", "crossover", "mutation", "top_k", "retries", "override",
+)  # fmt: skip
+
+
+def _given(args) -> dict:
+    """The run settings the command line gives explicitly, as Config fields."""
+    out = {}
+    for dest in SETTINGS:
+        value = getattr(args, dest)
+        if value is None:
+            continue
+        if dest == "fitness":
+            value = [f for f in value.split(",") if f]
+        elif dest == "override":
+            out["overrides"] = _overrides(value)
+            continue
+        out[dest] = value
+    return out
+
+
 def cmd_evolve(args) -> int:
     from ..evolution.run import Config, Evolution
 
     # a SIGTERM (a scheduler ending the job) stops like Ctrl-C: the store is already safe
     signal.signal(signal.SIGTERM, _interrupt)
     progress = not args.quiet and sys.stderr.isatty() or args.progress
+    if args.extend is not None and not args.resume:
+        raise SnarcError("--extend adds generations to a run: give it with --resume DIR")
     if args.resume:
         evo = Evolution.resume(
             Path(args.resume),
             progress=progress,
+            log=_log,
+            extend=args.extend,
             executor=args.executor,
             workers=args.workers,
             timeout=args.timeout,
             address=args.address,
-            log=_log,
+            **_given(args),
         )
     else:
         if not args.out:
             raise SnarcError("give --out DIR for a new run (or --resume DIR)")
+        runtime = {"workers": args.workers, "timeout": args.timeout, "address": args.address}
         cfg = Config(
-            space=args.space,
-            fitness=[f for f in args.fitness.split(",") if f],
-            algorithm=args.algorithm,
-            population=args.population,
-            generations=args.generations,
-            seed=args.seed,
-            data=args.data,
-            batch=args.batch,
-            limit=args.limit,
-            layers=args.layers,
-            rates=args.rates,
-            crossover=args.crossover,
-            mutation=args.mutation,
-            top_k=args.top_k,
-            retries=args.retries,
+            **_given(args),
+            **{k: v for k, v in runtime.items() if v is not None},
             max_params=args.max_params,
-            overrides=_overrides(args.override),
             executor=args.executor or "process",
-            workers=args.workers,
-            timeout=args.timeout,
-            address=args.address,
         )
         evo = Evolution(cfg, Path(args.out), progress=progress, log=_log)
     try:
@@ -131,47 +143,75 @@ def cmd_spaces(args) -> int:
 def add_parsers(sub, limits) -> None:
     sp = sub.add_parser("evolve", help="evolve architectures in a search space (grammar)")
     sp.add_argument(
-        "--space", default="msenas", help="a shipped space (see `snarc spaces`) or FILE.lark"
+        "--space",
+        default=None,
+        help="a shipped space (see `snarc spaces`) or FILE.lark (default msenas)",
     )
     sp.add_argument(
         "--fitness",
-        default="rdm,spikes",
+        default=None,
         help="comma-separated objectives, each NAME[:max|min]: rdm, rdm_target, sahd, naswot, "
         "spike_aware, params, sops, energy, spikes (default rdm,spikes)",
     )
     sp.add_argument(
         "--algorithm",
-        default="auto",
+        default=None,
         choices=("auto", "nsga2", "scalar", "random"),
-        help="auto: NSGA-II for several objectives, AutoSNN's scalar evolution for one",
+        help="auto (default): NSGA-II for several objectives, AutoSNN's scalar evolution for one",
     )
     sp.add_argument(
         "--data",
-        default="ndigits",
-        help="ndigits, or NAME:PATH (nmnist, dvsgesture, cifar10dvs, cifar10)",
+        default=None,
+        help="ndigits (default), or NAME:PATH (nmnist, dvsgesture, cifar10dvs, cifar10)",
     )
-    sp.add_argument("--population", type=A.positive_int, default=20)
-    sp.add_argument("--generations", type=A.non_negative_int, default=5)
-    sp.add_argument("--seed", type=A.seed, default=0)
+    sp.add_argument("--population", type=A.positive_int, default=None, help="default 20")
+    sp.add_argument("--generations", type=A.non_negative_int, default=None, help="default 5")
     sp.add_argument(
-        "--batch", type=A.positive_int, default=50, help="scoring batch, balanced over classes"
+        "--extend",
+        type=A.positive_int,
+        default=None,
+        metavar="N",
+        help="with --resume: N more generations (the same as a run planned for them)",
+    )
+    sp.add_argument("--seed", type=A.seed, default=None, help="default 0")
+    sp.add_argument(
+        "--batch",
+        type=A.positive_int,
+        default=None,
+        help="scoring batch, balanced over classes (default 50)",
     )
     sp.add_argument(
-        "--limit", type=A.positive_int, default=200, help="N-Digits subset the batch is drawn from"
-    )
-    sp.add_argument("--layers", default="populations", choices=("populations", "cells"))
-    sp.add_argument("--rates", default="micro=1,meso=1,macro=0.5", help="mutation weight per scale")
-    sp.add_argument(
-        "--crossover", type=A.probability, default=0.9, help="crossover probability (NSGA-II)"
+        "--limit",
+        type=A.positive_int,
+        default=None,
+        help="N-Digits subset the batch is drawn from (default 200)",
     )
     sp.add_argument(
-        "--mutation", type=A.probability, default=1.0, help="mutation probability after crossover"
+        "--layers", default=None, choices=("populations", "cells"), help="default populations"
+    )
+    sp.add_argument(
+        "--rates", default=None, help="mutation weight per scale (default micro=1,meso=1,macro=0.5)"
+    )
+    sp.add_argument(
+        "--crossover",
+        type=A.probability,
+        default=None,
+        help="crossover probability (NSGA-II; default 0.9)",
+    )
+    sp.add_argument(
+        "--mutation",
+        type=A.probability,
+        default=None,
+        help="mutation probability after crossover (default 1)",
     )
     sp.add_argument(
         "--top-k", type=A.positive_int, default=None, help="scalar: genomes kept per round"
     )
     sp.add_argument(
-        "--retries", type=A.positive_int, default=20, help="draws per child before giving up"
+        "--retries",
+        type=A.positive_int,
+        default=None,
+        help="draws per child before giving up (default 20)",
     )
     sp.add_argument(
         "--override", action="append", metavar="RULE=TEXT", help="replace a rule of the space"
@@ -181,7 +221,10 @@ def add_parsers(sub, limits) -> None:
     )
     sp.add_argument("--workers", type=A.positive_int, default=None, help="default: one per core")
     sp.add_argument(
-        "--timeout", type=A.positive_float, default=600.0, help="seconds per evaluation"
+        "--timeout",
+        type=A.positive_float,
+        default=None,
+        help="seconds per evaluation (default 600)",
     )
     sp.add_argument("--address", default=None, help="Ray cluster address")
     sp.add_argument("--out", help="run directory")

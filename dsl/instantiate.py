@@ -45,12 +45,13 @@ class Instantiator:
         return tuple(out)
 
     def _positional_trap(self, op, call: ast.Call) -> None:
-        """Warn (once per call site) where optional arguments are given by position:
+        """Warn (once per call site) where more than two numbers are given by position
+        and some of them fill optional arguments:
         ``conv(2, 12, 5)`` is kernel 2, 12 channels, stride 5 — PyTorch's
         ``Conv2d(in, out, kernel)`` order reads differently."""
         positional = [a for a in call.args if a.name is None]
         required = sum(1 for a in op.signature if a.default is REQUIRED)
-        if len(positional) <= required or call.span in self.warned:
+        if len(positional) <= max(required, 2) or call.span in self.warned:
             return
         self.warned.add(call.span)
         written = ", ".join(F.expr(a.value) for a in positional)

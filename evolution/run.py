@@ -69,18 +69,41 @@ class Evolution:
         self.validator = Validator(self.space, cfg.max_params)
 
     @classmethod
-    def resume(cls, out: Path, progress: bool = True, log=print, **runtime) -> Evolution:
+    def resume(
+        cls, out: Path, progress: bool = True, log=print, extend: int | None = None, **settings
+    ) -> Evolution:
+        """Reopen a run. Runtime settings (executor, workers, timeout, ...) may change;
+        any other setting given must equal the run's own (a changed one is refused,
+        naming it). ``extend`` adds generations: each generation's draws depend only on
+        (seed, generation), so the extended run equals one planned that long."""
         store_path = Path(out) / "store.sqlite"
         if not store_path.exists():
             raise RunError(f"{out} is not a run directory (no store.sqlite)")
         with Store(store_path) as st:
             data = st.get_meta("config")
-        if data is None:
-            raise RunError(f"{out}: the store holds no configuration")
-        cfg = Config.from_json(data)
-        for k, v in runtime.items():
-            if k in Config.RUNTIME and v is not None:
-                setattr(cfg, k, v)
+            if data is None:
+                raise RunError(f"{out}: the store holds no configuration")
+            cfg = Config.from_json(data)
+            for k, v in settings.items():
+                if v is None:
+                    continue
+                if k not in Config.__dataclass_fields__:
+                    raise RunError(f"unknown run setting '{k}'")
+                if k in Config.RUNTIME:
+                    setattr(cfg, k, v)
+                elif v != getattr(cfg, k):
+                    raise RunError(
+                        f"{k} = {v}: the run in {out} was started with {k} = "
+                        f"{getattr(cfg, k)}; a resumed run keeps its settings",
+                        hint="start a new run (--out DIR) to change it"
+                        + ("; add generations with --extend N" if k == "generations" else ""),
+                    )
+            if extend:
+                cfg.generations += extend
+                st.set_meta("config", cfg.to_json())
+        if extend:
+            atomic_write(Path(out) / "config.json", json.dumps(cfg.to_json(), indent=2) + "\n")
+            log(f"{out}: extended to {cfg.generations} generations")
         return cls(cfg, out, progress, log)
 
     # ------------------------------------------------------------ helpers

@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 
+import torch
+
 from .activity import activity, codes_from, representations
 from .cost import energy, spike_aware
 from .hamming import grams_of, naswot_from, sahd_from
@@ -119,7 +121,15 @@ OBJECTIVES: dict[str, Score | Combined] = {**SCORES, **COMBINED}
 
 
 def score(net, x, labels=None, fitness=("rdm",), layers="populations") -> dict[str, float]:
-    """Every score asked for, from one forward pass of ``x`` (see :func:`activity`)."""
+    """Every score asked for (names of :data:`SCORES`), from one forward pass of ``x``
+    (see :func:`activity`). ``net``: a compiled network, or anything ``snarc.compile``
+    takes (program text, a ``pathlib.Path``, a Module, an IR graph)."""
+    if isinstance(fitness, str):
+        fitness = (fitness,)
+    if not isinstance(net, torch.nn.Module):
+        from ..compiler import compile as compile_net
+
+        net = compile_net(net)
     unknown = [f for f in fitness if f not in SCORES]
     if unknown:
         raise ValueError(f"unknown fitness '{unknown[0]}': one of {', '.join(SCORES)}")

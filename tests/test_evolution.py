@@ -226,3 +226,26 @@ def test_cli_evolve_scalar_then_runs_show(env, capsys):
     assert "unknown search space 'nope'" in capsys.readouterr().err
     assert main(["runs", "show", str(base / "missing")]) == 1
     assert "not a run directory" in capsys.readouterr().err
+
+
+def test_extending_a_run_equals_a_run_planned_that_long(env, capsys):
+    """issue 18: --resume keeps a run's settings; more generations are an explicit
+    --extend, and each generation's draws depend only on (seed, generation)."""
+    base, space = env
+    Evolution(_cfg(space, generations=2), base / "planned", progress=False).run()
+    Evolution(_cfg(space, generations=1), base / "ext", progress=False).run()
+    with pytest.raises(
+        RunError, match="generations = 2: the run in .* was started with generations = 1"
+    ):
+        Evolution.resume(base / "ext", progress=False, generations=2)
+    Evolution.resume(base / "ext", progress=False, log=lambda *_: None, extend=1).run()
+    assert _contents(base / "ext") == _contents(base / "planned")
+    assert json.loads((base / "ext" / "config.json").read_text())["generations"] == 2
+    # through the CLI: a changed setting is named, --extend without --resume refused
+    assert main(["evolve", "--resume", str(base / "ext"), "--population", "9", "--quiet"]) == 1
+    assert "population = 9" in capsys.readouterr().err
+    assert main(["evolve", "--resume", str(base / "ext"), "--generations", "5", "--quiet"]) == 1
+    assert "--extend N" in capsys.readouterr().err
+    assert main(["evolve", "--out", str(base / "x"), "--extend", "2", "--quiet"]) == 1
+    # a setting equal to the run's own is accepted
+    assert main(["evolve", "--resume", str(base / "ext"), "--seed", "3", "--quiet"]) == 0

@@ -26,7 +26,7 @@ ALLOWED = {
     "demo": {"dsl", "compiler", "data", "fitness", "render", "training", "evolution", "util"},
     "cli": {"dsl", "compiler", "data", "fitness", "render", "training", "evolution", "exchange",
             "util", "__init__"},
-    "__init__": {"dsl", "compiler"},
+    "__init__": {"dsl", "compiler", "fitness", "training", "evolution", "render"},  # lazily
     "__main__": {"cli"},
 }  # fmt: skip
 LARGEST = 520  # lines: about 500

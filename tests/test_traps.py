@@ -48,3 +48,8 @@ def test_an_ordinary_syntax_error_gets_no_reserved_word_hint():
     with pytest.raises(SnarcSyntaxError) as err:
         snarc.elaborate(_net("in -> a : conv(3, 4))"))
     assert err.value.hint is None
+
+
+def test_one_or_two_positional_numbers_are_not_a_trap():
+    for edge in ("in -> a : conv(3, 4) | dropout(0.5)", "in -> a : avgpool(2) | conv(3, 4)"):
+        assert not snarc.elaborate(_net(edge)).graph["warnings"]
