@@ -36,13 +36,14 @@ _LAZY = {
     "score": (".fitness.score", "score"),
     "train": (".training.api", "train"),
     "evolve": (".evolution.api", "evolve"),
-    "render": (".render.draw", "draw"),
+    "draw": (".render.draw", "draw"),
 }
 
 
 def __getattr__(name: str):
     """``snarc.compile``, ``snarc.score``, ``snarc.train``, ``snarc.evolve`` and
-    ``snarc.render``, imported on first use."""
+    ``snarc.draw``, imported on first use (``snarc.render`` is the drawing package, so
+    the drawing function is ``snarc.draw``)."""
     if name in _LAZY:
         from importlib import import_module
 
@@ -55,7 +56,7 @@ __all__ = [
     "__version__",
     "compile",
     "evolve",
-    "render",
+    "draw",
     "score",
     "train",
     "SnarcError",

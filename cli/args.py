@@ -54,3 +54,40 @@ def size(text: str) -> int:
         return parse_size(text)
     except ValueError as err:
         raise argparse.ArgumentTypeError(str(err)) from None
+
+
+class DefaultsHelpFormatter(argparse.HelpFormatter):
+    """Every option's default in ``--help``, unless its help text already states it or
+    the default is 'not given' (None, False)."""
+
+    def _get_help_string(self, action) -> str:
+        text = action.help or ""
+        default = action.default
+        if (
+            "default" in text
+            or default is None
+            or default is False
+            or default is argparse.SUPPRESS
+            or not action.option_strings
+            or isinstance(default, list)
+        ):
+            return text
+        shown = f"{default:,}" if isinstance(default, int) and default >= 10_000 else default
+        return f"{text.strip()} (default {shown})" if text.strip() else f"default {shown}"
+
+
+def show_defaults(parser: argparse.ArgumentParser) -> None:
+    """Give ``parser`` and all its subcommands' parsers :class:`DefaultsHelpFormatter`."""
+    parser.formatter_class = DefaultsHelpFormatter
+    for action in parser._actions:
+        if (
+            not action.help
+            and action.option_strings
+            and action.default is not None
+            and action.default is not False
+            and action.default is not argparse.SUPPRESS
+        ):
+            action.help = f"default {action.default}"  # argparse prints nothing for no help
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                show_defaults(sub)

@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..dsl import SnarcError
+from . import args as A
 from . import dataset, evaluate, evolve, language, network, nir, train
 from .common import limits, print_error
 
@@ -42,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.required = True
     for group in GROUPS:
         group.add_parsers(sub, limits)
+    A.show_defaults(p)
     return p
 
 

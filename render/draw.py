@@ -1,4 +1,4 @@
-"""``snarc.render``: a program's drawing in one call."""
+"""``snarc.draw``: a program's drawing in one call."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The Python API (issue 18): compile, score, render, train and evolve as functions of
+"""The Python API (issue 18): compile, score, draw, train and evolve as functions of
 the top-level package, each taking what the CLI takes."""
 
 import subprocess
@@ -25,7 +25,7 @@ def test_import_snarc_stays_light_and_names_the_api():
     code = (
         "import sys, snarc\n"
         "assert 'torch' not in sys.modules\n"
-        "assert {'compile', 'score', 'render', 'train', 'evolve'} <= set(snarc.__all__)\n"
+        "assert {'compile', 'score', 'draw', 'train', 'evolve'} <= set(snarc.__all__)\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
 
@@ -38,7 +38,7 @@ def test_score_and_render_take_a_program(tmp_path):
     assert set(scores) == {"rdm_target", "spikes", "params"} and scores["params"] > 0
     net = snarc.compile(PROG)
     assert snarc.score(net, x, fitness="params") == {"params": float(net.num_params())}
-    out = snarc.render(PROG, tmp_path / "api.dot", scale="micro")
+    out = snarc.draw(PROG, tmp_path / "api.dot", scale="micro")
     assert out.read_text().startswith('digraph "api (micro)"')
 
 
@@ -57,3 +57,14 @@ def test_train_and_evolve_from_python(ndigits_cache, tmp_path):
     again = snarc.evolve(tmp_path / "e", resume=True, **quiet)
     assert again["front"] == summary["front"]
     assert Path(tmp_path / "e" / "store.sqlite").exists()
+
+
+def test_api_names_survive_the_import_of_every_subpackage():
+    """A function named like a subpackage would be replaced by the package once that is
+    imported (why drawing is snarc.draw, not snarc.render)."""
+    import importlib
+
+    for part in ("compiler", "fitness", "training", "evolution", "render", "exchange", "data"):
+        importlib.import_module(f"snarc.{part}")
+    for name in ("compile", "score", "draw", "train", "evolve"):
+        assert callable(getattr(snarc, name)), name
