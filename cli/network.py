@@ -107,6 +107,10 @@ def cmd_score(args) -> int:
     check_memory(graph, batch=args.batch)  # before any tensor is allocated
     torch.manual_seed(args.seed)
     net = compile_network(graph)
+    if args.weights:  # scores of a trained network (weights_only, checksum where present)
+        from ..training.checkpoint import load_weights
+
+        load_weights(net, args.weights)
     try:
         x, labels = class_balanced_batch(
             net, args.batch, args.seed, args.limit, args.data, progress=sys.stderr.isatty()
@@ -182,4 +186,7 @@ def add_parsers(sub, limits=limits) -> None:
     )
     sp.add_argument("--json", action="store_true")
     limits(sp)
+    sp.add_argument(
+        "--weights", metavar="PT", help="score a trained network (snarc train's checkpoint.pt)"
+    )
     sp.set_defaults(func=cmd_score)

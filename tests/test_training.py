@@ -269,6 +269,12 @@ def test_eval_reports_what_training_measured_and_plots_activity(cache, tmp_path,
     result = json.loads(capsys.readouterr().out)
     assert result["accuracy"] == last["test_accuracy"]
     assert result["spikes"] == pytest.approx(last["spikes_per_sample"])
+    scored = []
+    for extra in ([], ["--weights", ck]):  # score --weights: the trained network's activity
+        base = ["score", str(prog), "--fitness", "spikes", "--batch", "20", "--limit", "60"]
+        assert main([*base, "--json", *extra]) == 0
+        scored.append(json.loads(capsys.readouterr().out)["scores"]["spikes"])
+    assert scored[0] != scored[1]
     png = tmp_path / "act.png"
     assert (
         main(["plot", "activity", str(prog), "--weights", ck, "--limit", "60", "-o", str(png)]) == 0
