@@ -62,6 +62,7 @@ def plots(evo) -> list[Path]:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     out = evo.out
     objs = evo.objectives
@@ -74,8 +75,15 @@ def plots(evo) -> list[Path]:
         fig, ax = plt.subplots(figsize=(5.5, 4.2))
         if len(objs) >= 2:
             x, y = (np.array([_value(objs[k], v) for v in F[:, k]]) for k in (0, 1))
-            sc = ax.scatter(x, y, c=gens, cmap="viridis", s=18, alpha=0.7, label="evaluated")
-            fig.colorbar(sc, ax=ax, label="generation first seen")
+            # generations are whole numbers: one colour each, a tick each
+            from matplotlib.colors import BoundaryNorm
+
+            top = int(gens.max())
+            cmap = plt.get_cmap("viridis", top + 1)
+            norm = BoundaryNorm(np.arange(-0.5, top + 1.5), cmap.N)
+            sc = ax.scatter(x, y, c=gens, cmap=cmap, norm=norm, s=18, alpha=0.7, label="evaluated")
+            bar = fig.colorbar(sc, ax=ax, label="generation first seen")
+            bar.set_ticks(range(0, top + 1, max(1, (top + 1) // 10)))
             m = np.array([r.hash in front for r in records])
             order = np.argsort(x[m])
             ax.plot(
@@ -93,6 +101,7 @@ def plots(evo) -> list[Path]:
             v = np.array([_value(objs[0], f) for f in F[:, 0]])
             ax.scatter(gens, v, s=14, alpha=0.6, label="evaluated")
             ax.set_xlabel("generation")
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             ax.set_ylabel(_label(objs[0]))
         ax.set_title(f"{evo.space.name}: {len(records)} architectures")
         ax.legend(loc="best", fontsize=8)
@@ -109,6 +118,7 @@ def plots(evo) -> list[Path]:
             ax.plot(g, [s["best"] if s["best"] is not None else np.nan for s in stats], "o-")
             ax.set_ylabel(f"best {objs[0].name}")
         ax.set_xlabel("generation")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(alpha=0.3)
         paths += _save(fig, out, "hypervolume")
         plt.close(fig)

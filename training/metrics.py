@@ -24,21 +24,35 @@ def write_metrics(out: Path, history: list[dict], name: str, params: int) -> Non
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     ep = [h["epoch"] for h in history]
-    fig, (a1, a2, a3) = plt.subplots(1, 3, figsize=(11, 3.2))
-    a1.plot(ep, [h["train_loss"] for h in history], "o-")
-    a1.set_title("train loss")
-    a2.plot(ep, [h["train_accuracy"] for h in history], "o-", label="train")
-    a2.plot(ep, [h["test_accuracy"] for h in history], "s-", label="test")
-    a2.set_title("accuracy")
-    a2.legend()
-    a3.plot(ep, [h["spikes_per_sample"] for h in history], "o-")
-    a3.set_title("spikes per test sample")
-    for a in (a1, a2, a3):
-        a.set_xlabel("epoch")
-        a.grid(alpha=0.3)
-    fig.suptitle(name)
+    fig, (a1, a2, a3) = plt.subplots(1, 3, figsize=(11, 3.4), layout="constrained")
+    series = [
+        (a1, "train loss", [("train_loss", "o-", None)]),
+        (a2, "accuracy", [("train_accuracy", "o-", "train"), ("test_accuracy", "s-", "test")]),
+        (a3, "spikes per test sample", [("spikes_per_sample", "o-", None)]),
+    ]
+    for ax, title, lines in series:
+        for key, style, label in lines:
+            ys = [h[key] for h in history]
+            ax.plot(ep, ys, style, label=label)
+            if len(ep) <= 3:  # a short run: the values themselves, not a lone dot
+                for x, y in zip(ep, ys, strict=True):
+                    ax.annotate(
+                        f"{y:.3g}", (x, y), textcoords="offset points", xytext=(6, 4), fontsize=8
+                    )
+        ax.set_title(title, fontsize=10)
+        ax.set_xlabel("epoch")
+        if len(ep) <= 10:
+            ax.set_xticks(ep)
+        else:
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        if len(ep) == 1:
+            ax.set_xlim(ep[0] - 0.5, ep[0] + 0.5)
+        ax.grid(alpha=0.3)
+    a2.legend(fontsize=8)
+    fig.suptitle(name, fontsize=11)
     b = io.BytesIO()
     fig.savefig(b, format="png", dpi=110, bbox_inches="tight")
     plt.close(fig)
