@@ -144,6 +144,16 @@ def cmd_summary(args) -> int:
         f"[bold]{data['params']:,}[/bold] parameters, {data['neurons']:,} neurons, "
         f"{data['num_nodes']} nodes, {data['num_edges']} edges"
     )
+    b = data["biases"]
+    if b["weighted_connections"]:
+        console.print(
+            f"biases: on for {b['on']} of {b['weighted_connections']} weighted connections"
+            + (
+                " (off unless an operation says bias: true)"
+                if b["on"] < b["weighted_connections"]
+                else ""
+            )
+        )
     return 0
 
 

@@ -34,6 +34,8 @@ def summary(graph) -> dict[str, Any]:
                 "kind": d.kind,
                 "delay": d.delay,
                 "ops": [op.describe() for op in d.ops],
+                # the weighted operations' biases: a choice, shown (None: no weights)
+                "bias": _bias(d.ops),
                 "sign": d.sign,
                 "genetic": (
                     {"pool": d.genetic.pool, "rank": d.genetic.rank} if d.genetic else None
@@ -44,6 +46,7 @@ def summary(graph) -> dict[str, Any]:
             }
         )
     inp = g.graph["input"]
+    weighted = [e["bias"] for e in edges if e["bias"] is not None]
     return {
         "network": g.graph["name"],
         "file": g.graph["path"],
@@ -61,9 +64,20 @@ def summary(graph) -> dict[str, Any]:
             }
             for name, p in g.graph["gene_pools"].items()
         },
+        "biases": {"on": sum(weighted), "weighted_connections": len(weighted)},
         "num_nodes": len(nodes),
         "num_edges": len(edges),
         "nodes": nodes,
         "edges": edges,
         "warnings": [w.message for w in g.graph["warnings"]],
     }
+
+
+def _bias(ops) -> bool | None:
+    """Whether the connection's weighted operations add a bias (None: it has none)."""
+    from .signatures import OPS
+
+    weighted = [op for op in ops if OPS[op.name].weighted]
+    if not weighted:
+        return None
+    return any(op.get("bias") for op in weighted)

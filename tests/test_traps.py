@@ -53,3 +53,14 @@ def test_an_ordinary_syntax_error_gets_no_reserved_word_hint():
 def test_one_or_two_positional_numbers_are_not_a_trap():
     for edge in ("in -> a : conv(3, 4) | dropout(0.5)", "in -> a : avgpool(2) | conv(3, 4)"):
         assert not snarc.elaborate(_net(edge)).graph["warnings"]
+
+
+def test_biases_are_a_choice_the_summary_shows():
+    g = snarc.elaborate(
+        _net(
+            "in -> a : conv(3, 4, bias: true)", pop="a : LIF()\n  b : LIF()\n  a -> b : conv(3, 4)"
+        ).replace("readout a", "readout b")
+    )
+    data = snarc.summary(g)
+    assert data["biases"] == {"on": 1, "weighted_connections": 2}
+    assert [e["bias"] for e in data["edges"]] == [False, True, None]  # a -> b comes first
