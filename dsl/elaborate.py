@@ -23,6 +23,7 @@ motif with the same code.
 from __future__ import annotations
 
 import itertools
+from contextlib import contextmanager
 
 import networkx as nx
 
@@ -30,6 +31,7 @@ from . import ast
 from . import messages as M
 from .binding import Binder
 from .errors import (
+    Poisoned,
     SnarcError,
     SnarcResourceError,
     SnarcTypeError,
@@ -54,6 +56,7 @@ from .values import NeuronValue, describe, one_of
 
 DEFAULT_MAX_PARAMS = 100_000_000
 DEFAULT_MAX_NODES = 200_000
+MAX_ERRORS = 20  # errors reported together for one file
 
 
 # ---------------------------------------------------------------- values
@@ -82,6 +85,7 @@ class Elaborator(NeuronResolver, Instantiator, Binder):
         self.dt = 1.0
         self._neuron_cache: dict[int, NeuronSpec] = {}
         self.warnings: list[SnarcError] = []
+        self.errors: list[SnarcError] = []  # recorded by recover(): reported together
         self.warned: set = set()  # call sites already warned about (motifs repeat them)
 
     # ============================================================ errors
@@ -107,6 +111,27 @@ class Elaborator(NeuronResolver, Instantiator, Binder):
         if notes is None:
             notes = self._stack_notes()
         return cls(message, span, notes=notes, **kw)
+
+    @contextmanager
+    def recover(self):
+        """Run one statement: an error in it is recorded and elaboration goes on with
+        the next statement, so that a file's independent errors are reported together
+        (up to :data:`MAX_ERRORS`); the IR passes run only on an error-free body."""
+        try:
+            yield
+        except Poisoned:
+            pass
+        except SnarcError as err:
+            if len(self.errors) >= MAX_ERRORS - 1:
+                raise
+            if all((e.message, e.span) != (err.message, err.span) for e in self.errors):
+                self.errors.append(err)
+
+    def raise_recorded(self) -> None:
+        """Raise the first recorded error, carrying the others."""
+        if self.errors:
+            first, *rest = self.errors
+            raise first.with_more(rest)
 
     def problem(self, p: M.Problem):
         """The error of a shared message (:mod:`snarc.dsl.messages`), with the notes that
@@ -177,7 +202,11 @@ class Elaborator(NeuronResolver, Instantiator, Binder):
         self.g.nodes["input"].shape = input_spec.shape
         self.run_body(frame, net.body, net)
         readout = readouts[0]
-        src = self.resolve_src(readout.ref, frame)
+        try:
+            src = self.resolve_src(readout.ref, frame)
+        except Poisoned:
+            self.raise_recorded()
+            raise
         if readout.over not in READOUT_MODES:
             raise self.problem(
                 M.unknown_choice("readout mode", readout.over, READOUT_MODES, readout.span)
@@ -196,6 +225,7 @@ class Elaborator(NeuronResolver, Instantiator, Binder):
             instances={scope: motif for scope, (motif, _span) in self.instances.items()},
             span=net.span,
         )
+        self.raise_recorded()
         run_passes(self, net)
         self.g.graph["warnings"] = self.warnings
         return self.g
@@ -257,6 +287,7 @@ def elaborate_module(
     arguments and input they will be given.
     """
     loader = loader or Loader()
+    elab = None
     loader.modules.setdefault(module.path, module)
     loader.sources.setdefault(module.path, module.source)
     try:
@@ -279,6 +310,7 @@ def elaborate_module(
                 elab.neuron_spec(NeuronValue(item))
         if not nets:
             check_library(module, elab)
+            elab.raise_recorded()
             return None
         graph = elab.network(nets[0], module.path)
         graph.graph["sources"] = loader.sources  # for excerpts of errors found later
@@ -286,6 +318,9 @@ def elaborate_module(
             warning.with_sources(loader.sources)
         return graph
     except SnarcError as err:
+        if elab is not None and elab.errors and err not in elab.errors:
+            first, *rest = elab.errors  # an error past the recorded ones ends the walk
+            err = first.with_more([*rest, err])
         raise err.with_sources(loader.sources) from None
     except RecursionError:
         raise SnarcValueError(

@@ -43,6 +43,7 @@ class SnarcError(Exception):
         self.source = source
         self.notes = tuple(notes)
         self.sources = dict(sources or {})
+        self.more: tuple[SnarcError, ...] = ()  # further errors of the same file
 
     # Line and column as attributes, like lark's UnexpectedInput.
     @property
@@ -61,7 +62,20 @@ class SnarcError(Exception):
         """Attach the text of the files that spans point into, for excerpts."""
         for k, v in sources.items():
             self.sources.setdefault(k, v)
+        for other in self.more:
+            other.with_sources(sources)
         return self
+
+    def with_more(self, others) -> SnarcError:
+        """This error first, then ``others`` found in the same elaboration: raised as
+        this error's class, reported together."""
+        self.more = tuple(others)
+        return self
+
+    @property
+    def all(self) -> tuple[SnarcError, ...]:
+        """This error and the ones found with it, in the order they were found."""
+        return (self, *self.more)
 
     def _text(self, span: Span) -> str | None:
         if span.file in self.sources:
@@ -74,6 +88,13 @@ class SnarcError(Exception):
         return self.report()
 
     def report(self) -> str:
+        """This error, then every further error of the same file, then their count."""
+        if not self.more:
+            return self._report_one()
+        parts = [e._report_one() for e in self.all]
+        return "\n\n".join(parts) + f"\n\n{len(parts)} errors"
+
+    def _report_one(self) -> str:
         if self.span is None or self.span.line == 0:
             head = f"{self.kind}: {self.message}"
             out = [head]
@@ -157,3 +178,9 @@ __all__ = [
     "SnarcResourceError",
     "excerpt",
 ]
+
+
+class Poisoned(Exception):
+    """Raised while a body is elaborated where a construct depends on one whose error
+    was already recorded (a population that failed to declare, a cell whose motif
+    failed): the statement is skipped, and nothing more is reported for it."""

@@ -11,7 +11,7 @@ from . import ast
 from . import formatter as F
 from . import messages as M
 from .binding import Words
-from .errors import SnarcNameError, SnarcTypeError, SnarcValueError
+from .errors import Poisoned, SnarcError, SnarcNameError, SnarcTypeError, SnarcValueError
 from .frames import RESERVED, Entry, Frame
 from .ir import GeneticCall, OpCall
 from .signatures import EDGE_KINDS, GENETIC_SIGNATURE, MERGES, OPS, REQUIRED
@@ -98,85 +98,111 @@ class Instantiator:
         deferred = []
         # Pass 1: declarations (so edges may name populations declared later).
         for stmt in body:
-            if isinstance(stmt, ast.NeuronDef):
-                if stmt.name in frame.neurons:
-                    raise self.error(
-                        SnarcNameError, f"neuron '{stmt.name}' is defined twice", stmt.span
-                    )
-                frame.neurons[stmt.name] = stmt
-            elif isinstance(stmt, ast.PopDecl) or isinstance(stmt, ast.Cell):
-                deferred.append(stmt)
-            elif isinstance(stmt, (ast.Edge,)):
-                pass
-            elif isinstance(stmt, ast.Input):
-                if not is_network:
-                    raise self.problem(M.belongs_in_network("input", stmt.span))
-            elif isinstance(stmt, ast.Readout):
-                if not is_network:
-                    raise self.problem(M.belongs_in_network("readout", stmt.span))
-            elif isinstance(stmt, ast.Out):
-                if is_network:
-                    raise self.error(
-                        SnarcNameError,
-                        "a network has no 'out'; it names its output with `readout`",
-                        stmt.span,
-                    )
+            with self.recover():
+                self._declaration(frame, stmt, is_network, deferred)
         for stmt in deferred:
-            if isinstance(stmt, ast.PopDecl):
-                neuron = self.resolve_neuron(stmt.neuron, frame)
-                spec = self.neuron_spec(neuron)
-                merge = self._merge(stmt.merge, stmt.merge_span or stmt.span)
-                for name, nspan in zip(
-                    stmt.names, stmt.name_spans or [stmt.span] * len(stmt.names)
-                ):
-                    node_id = frame.prefix + name
-                    self._declare(frame, name, nspan, Entry("pop", nspan, node=node_id))
-                    self.add_node(node_id, "neuron" if spec else "relay", nspan, frame, spec, merge)
-            else:
-                self._cell(frame, stmt)
+            with self.recover():
+                if isinstance(stmt, ast.PopDecl):
+                    self._populations(frame, stmt)
+                else:
+                    self._cell(frame, stmt)
         # Pass 2: connections.
         outs = []
         for stmt in body:
-            if isinstance(stmt, ast.Edge):
-                self._edge(frame, stmt)
-            elif isinstance(stmt, ast.Cell):
-                entry = frame.names[stmt.name]
-                target = entry.in_node
-                op_cell = stmt.callee in OPS
-                calls = (
-                    (ast.Call(name=stmt.callee, args=stmt.args or (), span=stmt.callee_span),)
-                    if op_cell
-                    else ()
-                )
-                ops = self.bind_ops(calls, frame) if op_cell else ()
-                if op_cell and not stmt.sources:
-                    raise self.error(
-                        SnarcValueError,
-                        f"cell '{stmt.name}' applies {stmt.callee} but has no input",
-                        stmt.span,
-                        expected=f"cell {stmt.name} = {stmt.callee}(...) from SOURCE",
-                    )
-                for src in stmt.sources:
-                    self.add_edge(
-                        self.resolve_src(src, frame), target, "forward", src.span, ops=ops
-                    )
-            elif isinstance(stmt, ast.Out):
+            if isinstance(stmt, ast.Out):
                 outs.append(stmt)
+                continue
+            with self.recover():
+                self._connection(frame, stmt)
         if not is_network:
-            if not outs:
-                raise self.problem(M.no_out(owner.name, owner.span))
-            if len(outs) > 1:
-                raise self.problem(M.second_out(owner.name, outs[1].span, outs[0].span))
-            out = outs[0]
-            if out.merge is None:
-                frame.out_node = self.resolve_src(out.refs[0], frame)
-            else:
-                merge = self._merge(out.merge, out.span)
-                node_id = frame.prefix + "out"
-                self.add_node(node_id, "relay", out.span, frame, None, merge)
-                for ref in out.refs:
-                    self.add_edge(self.resolve_src(ref, frame), node_id, "forward", ref.span)
-                frame.out_node = node_id
+            self._out(frame, owner, outs)
+
+    def _declaration(self, frame: Frame, stmt, is_network: bool, deferred: list) -> None:
+        """Pass 1 of a body: local neurons; populations and cells deferred to be declared
+        (so that edges may name what is declared later); misplaced statements."""
+        if isinstance(stmt, ast.NeuronDef):
+            if stmt.name in frame.neurons:
+                raise self.error(
+                    SnarcNameError, f"neuron '{stmt.name}' is defined twice", stmt.span
+                )
+            frame.neurons[stmt.name] = stmt
+        elif isinstance(stmt, ast.PopDecl) or isinstance(stmt, ast.Cell):
+            deferred.append(stmt)
+        elif isinstance(stmt, (ast.Edge,)):
+            pass
+        elif isinstance(stmt, ast.Input):
+            if not is_network:
+                raise self.problem(M.belongs_in_network("input", stmt.span))
+        elif isinstance(stmt, ast.Readout):
+            if not is_network:
+                raise self.problem(M.belongs_in_network("readout", stmt.span))
+        elif isinstance(stmt, ast.Out):
+            if is_network:
+                raise self.error(
+                    SnarcNameError,
+                    "a network has no 'out'; it names its output with `readout`",
+                    stmt.span,
+                )
+
+    def _populations(self, frame: Frame, stmt: ast.PopDecl) -> None:
+        """``a, b : neuron``: the names are declared even where the neuron is wrong, so
+        that one mistake is reported once, not again at every use."""
+        spec, problem = None, None
+        try:
+            spec = self.neuron_spec(self.resolve_neuron(stmt.neuron, frame))
+            merge = self._merge(stmt.merge, stmt.merge_span or stmt.span)
+        except SnarcError as err:
+            problem, merge = err, "sum"
+        for name, nspan in zip(stmt.names, stmt.name_spans or [stmt.span] * len(stmt.names)):
+            node_id = frame.prefix + name
+            with self.recover():
+                self._declare(frame, name, nspan, Entry("pop", nspan, node=node_id))
+                self.add_node(node_id, "neuron" if spec else "relay", nspan, frame, spec, merge)
+        if problem is not None:
+            raise problem
+
+    def _connection(self, frame: Frame, stmt) -> None:
+        """Pass 2 of a body: a connection, or a cell's inputs."""
+        if isinstance(stmt, ast.Edge):
+            self._edge(frame, stmt)
+        elif isinstance(stmt, ast.Cell):
+            entry = frame.names.get(stmt.name)
+            if entry is None or entry.in_node is None:
+                raise Poisoned  # its declaration failed, and was reported
+            target = entry.in_node
+            op_cell = stmt.callee in OPS
+            calls = (
+                (ast.Call(name=stmt.callee, args=stmt.args or (), span=stmt.callee_span),)
+                if op_cell
+                else ()
+            )
+            ops = self.bind_ops(calls, frame) if op_cell else ()
+            if op_cell and not stmt.sources:
+                raise self.error(
+                    SnarcValueError,
+                    f"cell '{stmt.name}' applies {stmt.callee} but has no input",
+                    stmt.span,
+                    expected=f"cell {stmt.name} = {stmt.callee}(...) from SOURCE",
+                )
+            for src in stmt.sources:
+                self.add_edge(self.resolve_src(src, frame), target, "forward", src.span, ops=ops)
+
+    def _out(self, frame: Frame, owner, outs: list) -> None:
+        """A motif's single ``out``."""
+        if not outs:
+            raise self.problem(M.no_out(owner.name, owner.span))
+        if len(outs) > 1:
+            raise self.problem(M.second_out(owner.name, outs[1].span, outs[0].span))
+        out = outs[0]
+        if out.merge is None:
+            frame.out_node = self.resolve_src(out.refs[0], frame)
+        else:
+            merge = self._merge(out.merge, out.span)
+            node_id = frame.prefix + "out"
+            self.add_node(node_id, "relay", out.span, frame, None, merge)
+            for ref in out.refs:
+                self.add_edge(self.resolve_src(ref, frame), node_id, "forward", ref.span)
+            frame.out_node = node_id
 
     def _cell(self, frame: Frame, stmt: ast.Cell):
         node_id = frame.prefix + stmt.name
@@ -280,6 +306,8 @@ class Instantiator:
         entry = frame.names.get(ref.name)
         if entry is None:
             raise self._unknown(ref, frame)
+        if entry.node is None:
+            raise Poisoned  # a cell whose instantiation failed, and was reported
         return entry.node
 
     def resolve_dst(self, ref: ast.Ref, frame: Frame) -> str:
@@ -288,7 +316,10 @@ class Instantiator:
         entry = frame.names.get(ref.name)
         if entry is None:
             raise self._unknown(ref, frame)
-        return entry.in_node if entry.kind == "cell" else entry.node
+        node = entry.in_node if entry.kind == "cell" else entry.node
+        if node is None:
+            raise Poisoned
+        return node
 
     def _unknown(self, ref: ast.Ref, frame: Frame):
         where = f"motif '{frame.motif}'" if frame.motif else "the network"

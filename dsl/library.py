@@ -16,4 +16,5 @@ def check_library(module: ast.Module, elab) -> None:
     """
     for item in module.items:
         if isinstance(item, ast.MotifDef):
-            elab.check_motif(item)
+            with elab.recover():
+                elab.check_motif(item)

@@ -64,3 +64,57 @@ def test_biases_are_a_choice_the_summary_shows():
     data = snarc.summary(g)
     assert data["biases"] == {"on": 1, "weighted_connections": 2}
     assert [e["bias"] for e in data["edges"]] == [False, True, None]  # a -> b comes first
+
+
+MANY = """\
+network many {
+  input frames(2, 8, 8) steps 4
+  a : LIF(tau_mem: 0.5)
+  b : lif
+  c : LIF()
+  in -> a : conv(3, 4)
+  a -> b : conv(3, 4)
+  b -> c : conv(3, 4, strid: 2)
+  c -> d : conv(3, 4)
+  readout c over mean
+}
+"""
+
+
+def test_every_independent_error_of_a_file_is_reported():
+    """issue 18: not only the first error. The unknown neuron of b is reported once:
+    its edges are not reported again (b is declared all the same)."""
+    with pytest.raises(snarc.SnarcError) as info:
+        snarc.elaborate(MANY)
+    err = info.value
+    assert [(e.line, type(e).__name__) for e in err.all] == [
+        (3, "SnarcValueError"),  # tau_mem below dt
+        (4, "SnarcNameError"),  # unknown neuron 'lif'
+        (8, "SnarcTypeError"),  # conv has no argument 'strid'
+        (9, "SnarcNameError"),  # unknown population 'd'
+    ]
+    report = err.report()
+    assert report.endswith("4 errors") and report.count("error:") == 4
+    assert isinstance(err, snarc.dsl.SnarcValueError)  # raised as the first one's class
+
+
+def test_a_cell_whose_motif_fails_is_reported_once(tmp_path):
+    src = (
+        "motif m(c) {\n  a : LIF()\n  in -> a : conv(3, c, padd: 1)\n  out a\n}\n"
+        "network n {\n  input frames(2, 8, 8) steps 4\n  cell x = m(4) from in\n"
+        "  cell y = m(4) from x\n  o : LI()\n  y -> o : flatten | linear(3)\n"
+        "  readout o over mean\n}\n"
+    )
+    with pytest.raises(snarc.SnarcError) as info:
+        snarc.elaborate(src)
+    assert len(info.value.all) == 1 and "has no argument 'padd'" in info.value.message
+
+
+def test_a_library_file_reports_each_broken_motif():
+    lib = (
+        "motif m1(c) {\n  a : LIF()\n  in -> a : conv(3, c)\n}\n"
+        "motif m2(c) {\n  a : nrn\n  in -> a : conv(3, c)\n  out a\n}\n"
+    )
+    with pytest.raises(snarc.SnarcError) as info:
+        snarc.elaborate(lib)
+    assert [e.line for e in info.value.all] == [1, 6]
