@@ -145,6 +145,7 @@ OP_BUILDERS: dict[str, OpBuilder] = {
     "zero": lambda spec: Zero(),
     "dropout": lambda spec: nn.Dropout(spec.get("p")),
     "flatten": lambda spec: nn.Flatten(1),
+    "gap": lambda spec: nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(1)),
     "vote": lambda spec: Vote(spec.get("group")),
 }
 

@@ -167,6 +167,11 @@ def _flatten(shape, a):
     return (n,)
 
 
+def _gap_infer(shape, a):
+    _need_map("gap", shape)
+    return (shape[0],)
+
+
 def _vote_infer(shape, a):
     (n,) = _flatten(shape, a)
     g = a["group"]
@@ -299,6 +304,12 @@ OPS: dict[str, OpDef] = {
             stochastic=True,
         ),
         OpDef("flatten", (), "(C, H, W) → (C·H·W,)", shape=_flatten, binary_preserving=True),
+        OpDef(
+            "gap",
+            (),
+            "global average pooling: (C, H, W) → (C,), each channel's mean over the map",
+            shape=_gap_infer,
+        ),
         OpDef(
             "vote",
             (ArgDef("group", "int", REQUIRED, check=at_least_one),),

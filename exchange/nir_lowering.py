@@ -149,6 +149,18 @@ def _avgpool(step: Step) -> Lowered:
     return Lowered([(f"avgpool{step.index}", node)])
 
 
+def _gap(step: Step) -> Lowered:
+    """Global average pooling: an AvgPool2d over the whole map, then a Flatten (exact)."""
+    import nir
+
+    _, h, w = step.op.in_shape
+    node = nir.AvgPool2d(
+        kernel_size=np.array([h, w]), stride=np.array([h, w]), padding=np.array([0, 0])
+    )
+    flat = flatten_node((step.op.in_shape[0], 1, 1))
+    return Lowered([(f"gap{step.index}", node), (f"gapflat{step.index}", flat)])
+
+
 def _vote(step: Step) -> Lowered:
     import nir
 
@@ -168,6 +180,7 @@ OP_EXPORTERS: dict[str, OpExporter] = {
     "avgpool": _avgpool,
     "flatten": lambda step: Lowered([(f"flatten{step.index}", flatten_node(step.op.in_shape))]),
     "vote": _vote,
+    "gap": _gap,
     "zero": lambda step: Lowered(cut=True),
     "identity": lambda step: Lowered(),  # an edge
     "dropout": lambda step: Lowered(),  # an edge (inference)

@@ -76,6 +76,16 @@ network mix {
   readout d : vote(2) over mean
 }
 """,
+    "global_pool": """
+network gp {
+  input frames(2, 8, 8) steps 5
+  a : LIF(tau_mem: 2.0, v_th: 0.3)
+  in -> a : conv(3, 6)
+  o : LI(tau_mem: 2.0)
+  a -> o : gap | linear(4)
+  readout o over mean
+}
+""",
     "plif_feedback": """
 neuron plif = PLIF(tau: 3.0, v_th: 0.5)
 
