@@ -46,6 +46,8 @@ SETTINGS = {
     "seed": "seed",
     "data": "data",
     "limit": "limit",
+    "val": "val",
+    "patience": "patience",
 }
 
 
@@ -237,6 +239,19 @@ def add_parsers(sub, limits) -> None:
         "--no-amp", action="store_true", default=None, help="no mixed precision on CUDA"
     )
     sp.add_argument("--seed", type=A.seed, default=None, help="default 0")
+    sp.add_argument(
+        "--val",
+        type=A.fraction_below_one,
+        default=None,
+        help="fraction of the training split held out for validation (default 0: none)",
+    )
+    sp.add_argument(
+        "--patience",
+        type=A.positive_int,
+        default=None,
+        help="stop after N epochs without a better validation accuracy; the best weights "
+        "go to DIR/best.pt (needs --val)",
+    )
     sp.add_argument(
         "--limit", type=A.positive_int, default=None, help="a class-balanced subset of N-Digits"
     )

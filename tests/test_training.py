@@ -285,3 +285,28 @@ def test_eval_reports_what_training_measured_and_plots_activity(cache, tmp_path,
         == 1
     )
     assert "--sample 99" in capsys.readouterr().err
+
+
+def test_validation_split_and_early_stopping(cache, tmp_path):
+    """issue 18: --val holds part of the training split out (never the test split);
+    --patience stops when the validation accuracy stops improving, keeping the best
+    weights in best.pt, and a resumed stopped run stays stopped."""
+    from snarc.training.loop import validation_split
+
+    X, y = torch.arange(50).float().unsqueeze(1), torch.arange(50)
+    Xt, yt, Xv, yv = validation_split(X, y, 0.2, seed=3)
+    assert len(Xv) == 10 and len(Xt) == 40
+    assert set(yv.tolist()).isdisjoint(yt.tolist())
+    assert torch.equal(validation_split(X, y, 0.2, seed=3)[3], yv)  # the same split again
+    silent = TINY.replace("v_th: 0.5", "v_th: 1000.0")  # the val accuracy cannot improve
+    cfg = TrainConfig(epochs=6, limit=60, val=0.25, patience=2)
+    result = train(silent, cfg, tmp_path, progress=False, log=lambda *_: None)
+    assert result["epochs"] == 3 and result["best_epoch"] == 1  # 1, then 2 without better
+    assert all("val_accuracy" in h for h in result["history"])
+    best = torch.load(tmp_path / "best.pt", weights_only=True)  # weights for --weights
+    last = read_checkpoint(tmp_path / "checkpoint.pt")["model"]
+    assert best["epoch"] == 1 and set(best["model"]) == set(last)
+    again = train(silent, cfg, tmp_path, resume=True, progress=False, log=lambda *_: None)
+    assert again["epochs"] == 3
+    with pytest.raises(TrainError, match="needs a validation split"):
+        train(silent, TrainConfig(epochs=2, limit=60, patience=2), tmp_path / "x", progress=False)

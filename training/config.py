@@ -29,6 +29,8 @@ class TrainConfig:
     limit: int | None = None
     device: str = "auto"
     threads: int | None = None
+    val: float = 0.0  # fraction of the training split held out for validation (0: none)
+    patience: int | None = None  # stop after this many epochs without a better val accuracy
     # epochs added to a finished schedule by `snarc train --resume DIR --extend N`:
     # [[epochs added, peak lr], ...]; ``epochs`` counts them too
     extensions: list = field(default_factory=list)
@@ -40,6 +42,12 @@ class TrainConfig:
             raise TrainError(f"unknown loss '{self.loss}': ce or count_mse")
         if self.epochs < 1 or self.batch < 1 or self.lr <= 0:
             raise TrainError("epochs, batch and lr must be positive")
+        if not 0.0 <= self.val < 1.0:
+            raise TrainError(f"val = {self.val}: the held-out fraction must be in [0, 1)")
+        if self.patience is not None and (self.patience < 1 or self.val == 0):
+            raise TrainError(
+                "early stopping (patience) needs a validation split (val > 0) and patience >= 1"
+            )
 
     # may differ on resume (the plan of epochs and extensions is checked on its own)
     RUNTIME = ("epochs", "device", "threads", "extensions")

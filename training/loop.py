@@ -179,6 +179,7 @@ def _train(text, cfg, out, resume, progress, log, name, path) -> dict:
             ) from None
     Xtr, ytr = load_tensors(net, cfg.data, True, cfg.seed, cfg.limit, progress and rank == 0)
     Xte, yte = load_tensors(net, cfg.data, False, cfg.seed, cfg.limit, False)
+    Xtr, ytr, Xval, yval = validation_split(Xtr, ytr, cfg.val, cfg.seed)
     model = net
     if world > 1:
         from torch.nn.parallel import DistributedDataParallel
@@ -208,6 +209,9 @@ def _train(text, cfg, out, resume, progress, log, name, path) -> dict:
         start = int(ckpt["epoch"])
         if start >= cfg.epochs:
             log(f"{out}: already trained for {start} epochs")
+        if ckpt.get("stopped"):
+            log(f"{out}: stopped early after epoch {start} (patience {cfg.patience})")
+            start = cfg.epochs
     params = sum(p.numel() for p in net.parameters())
     if rank == 0:
         out.mkdir(parents=True, exist_ok=True)
@@ -268,6 +272,8 @@ def _train(text, cfg, out, resume, progress, log, name, path) -> dict:
             )
         bar.close()
         test = evaluate(net, Xte, yte, max(cfg.batch, 64), device, use_amp)
+        if Xval is not None:
+            val_acc = evaluate(net, Xval, yval, max(cfg.batch, 64), device, use_amp)["accuracy"]
         row = {
             "epoch": epoch + 1,
             "train_loss": loss_sum / max(1, seen),
@@ -279,7 +285,16 @@ def _train(text, cfg, out, resume, progress, log, name, path) -> dict:
             "lr": opt.param_groups[0]["lr"],
             "wall_s": time.perf_counter() - t0,
         }
+        if Xval is not None:
+            row["val_accuracy"] = val_acc
         history.append(row)
+        best = _best_epoch(history)
+        improved = best is not None and best["epoch"] == epoch + 1
+        stop = (
+            cfg.patience is not None
+            and best is not None
+            and epoch + 1 - best["epoch"] >= cfg.patience
+        )
         for warning in silence_warnings(net, spikes_sum, seen, test["spikes"], epoch + 1):
             if warning.split(": ", 1)[1] not in (w.split(": ", 1)[1] for w in warnings):
                 warnings.append(warning)
@@ -296,12 +311,23 @@ def _train(text, cfg, out, resume, progress, log, name, path) -> dict:
             }
             if use_amp:
                 payload["scaler"] = scaler.state_dict()
+            if stop:
+                payload["stopped"] = True
+            if improved:  # the weights of the best validation accuracy so far
+                write_checkpoint(out / BEST, {"model": net.state_dict(), **best})
             write_checkpoint(ckpt_path, payload)
             write_metrics(out, history, name, params)
             log(
                 f"epoch {epoch + 1}/{cfg.epochs}: loss {row['train_loss']:.3f}  train {row['train_accuracy']:.3f}  "
                 f"test {row['test_accuracy']:.3f}  spikes/sample {row['spikes_per_sample']:,.0f}  {row['wall_s']:.1f} s"
+                + (f"  val {row['val_accuracy']:.3f}" if "val_accuracy" in row else "")
             )
+        if stop:
+            log(
+                f"stopped early: no better validation accuracy for {cfg.patience} epochs "
+                f"(best {best['val_accuracy']:.3f} at epoch {best['epoch']}, weights in {out / BEST})"
+            )
+            break
     if world > 1:
         import torch.distributed as dist
 
@@ -317,7 +343,38 @@ def _train(text, cfg, out, resume, progress, log, name, path) -> dict:
     }
     result["history"] = history
     result["warnings"] = warnings
+    best = _best_epoch(history)
+    if best is not None:
+        result["best_epoch"] = best["epoch"]
+        result["best_val_accuracy"] = best["val_accuracy"]
     return result
+
+
+BEST = "best.pt"  # the weights of the epoch with the best validation accuracy
+
+
+def validation_split(X, y, fraction: float, seed: int):
+    """Hold ``fraction`` of the training split out for validation, by a permutation
+    seeded with ``seed`` (the same split on resume); never the test split."""
+    if not fraction:
+        return X, y, None, None
+    import torch
+
+    n_val = max(1, round(len(X) * fraction))
+    if n_val >= len(X):
+        raise TrainError(f"val = {fraction}: the training split ({len(X)} samples) is too small")
+    perm = torch.randperm(len(X), generator=torch.Generator().manual_seed(seed * 7919 + 17))
+    val, keep = perm[:n_val].sort().values, perm[n_val:].sort().values
+    return X[keep], y[keep], X[val], y[val]
+
+
+def _best_epoch(history: list[dict]) -> dict | None:
+    """The epoch with the best validation accuracy (the earliest of equals)."""
+    rows = [h for h in history if "val_accuracy" in h]
+    if not rows:
+        return None
+    top = max(rows, key=lambda h: (h["val_accuracy"], -h["epoch"]))
+    return {"epoch": top["epoch"], "val_accuracy": top["val_accuracy"]}
 
 
 def _check_plan(cfg: TrainConfig, saved: TrainConfig, ckpt_path) -> None:

@@ -30,7 +30,12 @@ def write_metrics(out: Path, history: list[dict], name: str, params: int) -> Non
     fig, (a1, a2, a3) = plt.subplots(1, 3, figsize=(11, 3.4), layout="constrained")
     series = [
         (a1, "train loss", [("train_loss", "o-", None)]),
-        (a2, "accuracy", [("train_accuracy", "o-", "train"), ("test_accuracy", "s-", "test")]),
+        (
+            a2,
+            "accuracy",
+            [("train_accuracy", "o-", "train"), ("test_accuracy", "s-", "test")]
+            + ([("val_accuracy", "^-", "validation")] if "val_accuracy" in history[0] else []),
+        ),
         (a3, "spikes per test sample", [("spikes_per_sample", "o-", None)]),
     ]
     for ax, title, lines in series:
