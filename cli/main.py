@@ -1,3 +1,4 @@
+# PYTHON_ARGCOMPLETE_OK
 """The ``snarc`` command line: one module per command group (``language``, ``network``,
 ``nir``, ``dataset``, ``evolve``, ``train``), each adding its parsers; this module builds
 the parser and runs a command.
@@ -12,6 +13,7 @@ are imported inside the commands that need them.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -80,6 +82,10 @@ def _environment(args):
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
+    if "_ARGCOMPLETE" in os.environ:  # a shell asks for completions (argcomplete); exits
+        import argcomplete
+
+        argcomplete.autocomplete(parser)
     args = parser.parse_args(argv)
     from ..util.allocator import tune_allocator
 

@@ -72,3 +72,22 @@ def test_check_does_not_import_torch(root):
         "assert 'torch' not in sys.modules\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_shell_completion_offers_commands_and_options(tmp_path):
+    """issue 18: shell completion through argcomplete (`eval "$(register-python-argcomplete
+    snarc)"`); the shell calls snarc with these variables and reads the words back."""
+    import os
+    import subprocess
+    import sys
+
+    def complete(line: str) -> list[str]:
+        out = tmp_path / "words"
+        env = {**os.environ, "_ARGCOMPLETE": "1", "COMP_LINE": line,
+               "COMP_POINT": str(len(line)), "_ARGCOMPLETE_STDOUT_FILENAME": str(out)}  # fmt: skip
+        subprocess.run([sys.executable, "-m", "snarc"], env=env, check=True, cwd=tmp_path)
+        return out.read_text().split()
+
+    assert complete("snarc tr") == ["train"]
+    assert complete("snarc train --pat") == ["--patience"]
+    assert set(complete("snarc render x.snarc --scale ")) == {"macro", "meso", "micro"}
