@@ -57,7 +57,11 @@ class NeuronModule(nn.Module):
     def __init__(self, params: dict[str, Any], dt: float):
         super().__init__()
         self.dt = float(dt)
-        self.v_th = float(params.get("v_th", 1.0))
+        self.learn_threshold = bool(params.get("learn_threshold", False))
+        if self.learn_threshold:  # one learned threshold per population
+            self.threshold = nn.Parameter(torch.tensor(float(params.get("v_th", 1.0))))
+        else:
+            self._v_th = float(params.get("v_th", 1.0))
         self.v_reset = float(params.get("v_reset", 0.0))
         self.soft = params.get("reset", "hard") == "soft"
         self.detach_reset = bool(params.get("detach_reset", False))
@@ -66,6 +70,11 @@ class NeuronModule(nn.Module):
         self.alpha = float(alpha)
         self._spike = SURROGATES[name]
 
+    @property
+    def v_th(self):
+        """The threshold: a float, or the population's learned parameter."""
+        return self.threshold if self.learn_threshold else self._v_th
+
     def spike(self, x: torch.Tensor) -> torch.Tensor:
         return self._spike(x, self.alpha)
 
@@ -73,6 +82,8 @@ class NeuronModule(nn.Module):
         zr = z.detach() if self.detach_reset else z
         if self.soft:
             if th is None:
+                if self.learn_threshold:
+                    return v - zr * self.v_th
                 return torch.add(v, zr, alpha=-self.v_th)
             return torch.addcmul(v, zr, th, value=-1.0)
         if self.v_reset == 0.0:
@@ -102,7 +113,13 @@ class NeuronModule(nn.Module):
     def forward(self, x: torch.Tensor, state: tuple | None = None):
         """``x``: ``[T, ...]`` input currents → (``[T, ...]`` outputs, final state)."""
         c = self.coefficients()
-        if self.fused and self.fusable and state is None and self.surrogate in SURROGATE_GRADS:
+        if (
+            self.fused
+            and self.fusable
+            and not self.learn_threshold  # the fused kernel takes a constant threshold
+            and state is None
+            and self.surrogate in SURROGATE_GRADS
+        ):
             decay, v0 = self.fused_decay(c)
             z, v = FusedBoxSteps.apply(self.prepare(x, c), decay, self, v0)
             return z, MembraneState(v)
@@ -132,7 +149,8 @@ class NeuronModule(nn.Module):
     def extra_repr(self) -> str:
         reset = "soft" if self.soft else f"hard to {self.v_reset:g}"
         detach = ", detached" if self.detach_reset else ""
-        return f"v_th={self.v_th:g}, reset={reset}{detach}, surrogate={self.surrogate}({self.alpha:g}), dt={self.dt:g}"
+        learned = " (learned)" if self.learn_threshold else ""
+        return f"v_th={float(self.v_th):g}{learned}, reset={reset}{detach}, surrogate={self.surrogate}({self.alpha:g}), dt={self.dt:g}"
 
 
 class FusedBoxSteps(torch.autograd.Function):
@@ -343,7 +361,7 @@ class ALIF(NeuronModule):
 
     def initial(self, a):
         v = torch.full_like(a, self.v_leak)
-        b = torch.full_like(a, self.v_th)
+        b = torch.zeros_like(a) + self.v_th
         return (
             AdaptiveSynapticState(v, torch.zeros_like(a), b)
             if self.tau_syn > 0

@@ -68,8 +68,8 @@ class NeuronSpec:
 
     @property
     def learnable(self) -> int:
-        """Learnable parameters per population."""
-        return NEURON_MODELS[self.model].learnable
+        """Learnable parameters per population (the model's, and a learned threshold)."""
+        return NEURON_MODELS[self.model].learnable + (1 if self.get("learn_threshold") else 0)
 
     def describe(self) -> str:
         parts = []

@@ -379,6 +379,12 @@ _COMMON_SPIKING = (
         False,
         doc="no gradient through the reset (SpikingJelly's detach_reset)",
     ),
+    ArgDef(
+        "learn_threshold",
+        "bool",
+        False,
+        doc="v_th is a learnable parameter of the population (initial value v_th)",
+    ),
 )
 
 

@@ -205,6 +205,8 @@ class NeuronStep:
     program_dt: float
 
     def p(self, name: str, default=None):
+        if name == "v_th" and self.module is not None and self.spec.get("learn_threshold"):
+            return float(self.module.v_th.detach())  # the learned threshold, as trained
         return dict(self.spec.params).get(name, default)
 
     def meta(self) -> dict:

@@ -254,3 +254,49 @@ def test_a_compiled_network_pickles_and_deep_copies(root):
     x = (torch.rand(8, 2, 2, 34, 34, generator=torch.Generator().manual_seed(0)) < 0.1).float()
     for other in (pickle.loads(pickle.dumps(net)), copy.deepcopy(net)):
         torch.testing.assert_close(other(x), net(x), rtol=0, atol=0)
+
+
+LEARN_TH = """
+network lt {
+  input frames(2, 6, 6) steps 6
+  a : LIF(v_th: 0.3, reset: soft, learn_threshold: true)
+  b : IF(v_th: 0.4, learn_threshold: true)
+  o : LI(tau_mem: 2.0)
+  in -> a : conv(3, 4)
+  a -> b : conv(3, 4)
+  b -> o : flatten | linear(3)
+  readout o over mean
+}
+"""
+
+
+def test_a_learnable_threshold_is_a_parameter_that_trains():
+    """issue 18: learn_threshold makes v_th a parameter of the population: counted in
+    the IR, registered in the module, given a gradient through the surrogate, exported
+    to NIR at its learned value; at its initial value it computes what a fixed one does."""
+    g = snarc.elaborate(LEARN_TH)
+    assert g.nodes["a"].own_params == 1 and g.nodes["b"].own_params == 1
+    torch.manual_seed(0)
+    net = snarc.compile(g)
+    assert net.num_params() == g.graph["params"]
+    names = {n for n, _ in net.named_parameters()}
+    assert {"neurons.a.threshold", "neurons.b.threshold"} <= names
+    x = (torch.rand(6, 4, 2, 6, 6, generator=torch.Generator().manual_seed(1)) < 0.5).float()
+    fixed = snarc.compile(LEARN_TH.replace(", learn_threshold: true", ""))
+    fixed.load_state_dict({k: v for k, v in net.state_dict().items() if "threshold" not in k})
+    torch.testing.assert_close(net(x), fixed(x))
+    net(x).sum().backward()
+    th = net.neurons["a"].threshold
+    assert th.grad is not None and float(th.grad) != 0.0
+    with torch.no_grad():
+        th.fill_(0.7)
+    from snarc.exchange.nir_export import to_nir
+
+    graph = to_nir(net, g)
+    lif = next(n for n in graph.nodes.values() if type(n).__name__ == "LIF")
+    assert float(lif.v_threshold.reshape(-1)[0]) == pytest.approx(0.7)
+    alif = snarc.compile(
+        "network al {\n  input vector(3) steps 4\n  a : ALIF(learn_threshold: true)\n  in -> a : linear(5)\n  readout a over mean\n}\n"
+    )
+    alif(torch.rand(2, 3)).sum().backward()  # ALIF's adaptive threshold starts from it
+    assert alif.neurons["a"].threshold.grad is not None
