@@ -221,6 +221,11 @@ class CompiledNetwork(Simulation, nn.Module):
         """The nodes whose outputs are spikes (neuron populations that spike), in order."""
         return [name for name, plan in self._plans.items() if plan.spiking]
 
+    def binary(self, node: str) -> bool:
+        """Whether ``node``'s output holds only 0 and 1 (spikes, a rate-encoded input, or
+        a relay that only merges and passes such values on)."""
+        return self._binary[node]
+
     def plan(self, node: str) -> NodePlan:
         """How ``node`` is computed: its kind, merge, shape, neuron module key and incoming
         connections (:class:`EdgeInfo`, each naming its module in ``edges``)."""

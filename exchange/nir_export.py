@@ -42,12 +42,14 @@ import networkx as nx
 import numpy as np
 
 from ..dsl.errors import SnarcError
+from ..dsl.signatures import OPS
 from .nir_lowering import (
     NEURON_EXPORTERS,
     NEURON_LIMITS,
     NEURON_REASONS,
     OP_EXPORTERS,
     OP_REASONS,
+    SPIKES_ONLY,
     NeuronStep,
     Step,
 )
@@ -58,8 +60,9 @@ class NIRExportError(SnarcError):
     """Constructs NIR cannot express (every offending node is listed)."""
 
 
-def unsupported(graph) -> list[str]:
-    """Every construct of the program that NIR cannot express, as readable lines."""
+def unsupported(graph, net=None) -> list[str]:
+    """Every construct of the program that NIR cannot express, as readable lines
+    (with the compiled ``net``, also operations exact only on spikes that get none)."""
     problems = []
     for node, d in graph.nodes(data=True):
         spec = d.neuron
@@ -76,13 +79,20 @@ def unsupported(graph) -> list[str]:
                 f"node '{node}': NIR has no concatenation (its inputs are merged by concat)"
             )
     for u, v, d in graph.edges(data=True):
-        for op in d.ops:
+        for i, op in enumerate(d.ops):
             if op.name not in OP_EXPORTERS:
                 reason = OP_REASONS.get(op.name, f"no NIR exporter for '{op.name}'")
                 problems.append(f"connection {u} -> {v}: {reason}")
+            elif op.name in SPIKES_ONLY and net is not None and not spikes_into(net, u, d.ops, i):
+                problems.append(f"connection {u} -> {v}: {SPIKES_ONLY[op.name]}")
         if d.sign:
             problems.append(f"connection {u} -> {v}: NIR cannot rectify ({d['sign']})")
     return problems
+
+
+def spikes_into(net, u: str, ops, i: int) -> bool:
+    """Whether operation ``i`` of a connection from ``u`` sees only 0 and 1."""
+    return net.binary(u) and all(OPS[op.name].binary_preserving for op in ops[:i])
 
 
 class _Builder:
@@ -129,6 +139,7 @@ class _Builder:
                 index=i,
                 next_op=ops[i + 1] if i + 1 < len(ops) else None,
                 genetic_weight=self.weights[key] if i == module.genetic_index else None,
+                binary_in=spikes_into(self.net, u, ops, i),
             )
             lowered = OP_EXPORTERS[ops[i].name](step)
             if lowered.cut:
@@ -157,14 +168,15 @@ def to_nir(net, graph, dt: float | None = None):
     """
     import nir
 
-    problems = unsupported(graph)
+    problems = unsupported(graph, net)
     if problems:
         raise NIRExportError(
             f"network '{graph.graph['name']}' uses {len(problems)} construct"
             f"{'s' if len(problems) != 1 else ''} NIR cannot express:\n  - "
             + "\n  - ".join(problems),
             graph.graph.get("span"),
-            hint="NIR (1.0) has no max-pool, rectification, concatenation, ALIF or Izhikevich node",
+            hint="NIR (1.0) has no max-pool (snarc lowers one of spikes exactly), rectification, "
+            "concatenation, ALIF or Izhikevich node",
         )
     b = _Builder(net, graph, dt)
     b.handle["input"] = b.add(

@@ -60,6 +60,7 @@ class Step:
     index: int  # position in the connection's chain
     next_op: Any | None  # the following OpSpec, if any
     genetic_weight: torch.Tensor | None  # the generated weight, where this op is encoded
+    binary_in: bool = False  # the op's input holds only 0 and 1 (spikes)
 
 
 @dataclass
@@ -161,6 +162,26 @@ def _gap(step: Step) -> Lowered:
     return Lowered([(f"gap{step.index}", node), (f"gapflat{step.index}", flat)])
 
 
+def _maxpool(step: Step) -> Lowered:
+    """Max-pooling of spikes, exactly: NIR has no max-pool, but on 0/1 inputs the max
+    over a window is 1 exactly when the window's sum is positive, so SumPool2d then
+    Threshold(0.5) (the sums are whole numbers, so the threshold's H(0) convention does
+    not matter). Zero padding equals max-pool's −∞ padding on inputs ≥ 0."""
+    import nir
+
+    if not step.binary_in:  # unsupported() refuses this before anything is built
+        raise ValueError("max-pooling of non-spike values has no exact NIR lowering")
+    op = step.op
+    k = op.get("kernel")
+    s = op.get("stride") if op.get("stride") is not None else k
+    p = op.get("padding")
+    pool = nir.SumPool2d(
+        kernel_size=np.array([k, k]), stride=np.array([s, s]), padding=np.array([p, p])
+    )
+    threshold = nir.Threshold(threshold=full(op.out_shape, 0.5))
+    return Lowered([(f"maxpool{step.index}", pool), (f"maxpool{step.index}_any", threshold)])
+
+
 def _vote(step: Step) -> Lowered:
     import nir
 
@@ -178,6 +199,7 @@ OP_EXPORTERS: dict[str, OpExporter] = {
     "bn": _bn,
     "linear": _linear,
     "avgpool": _avgpool,
+    "maxpool": _maxpool,
     "flatten": lambda step: Lowered([(f"flatten{step.index}", flatten_node(step.op.in_shape))]),
     "vote": _vote,
     "gap": _gap,
@@ -185,8 +207,12 @@ OP_EXPORTERS: dict[str, OpExporter] = {
     "identity": lambda step: Lowered(),  # an edge
     "dropout": lambda step: Lowered(),  # an edge (inference)
 }
+# operations exported only where their input is spikes: name -> why not otherwise
+SPIKES_ONLY: dict[str, str] = {
+    "maxpool": "NIR has no max-pooling; of spikes it is exact as SumPool2d + Threshold, "
+    "but this one pools non-spike values",
+}
 OP_REASONS: dict[str, str] = {
-    "maxpool": "NIR has no max-pooling",
     "shortcut": "a macro: elaboration turns it into identity or conv + bn",
 }
 

@@ -5,7 +5,7 @@ fixed here on snarc's side without touching Norse:
 
 1. **Unmapped nodes become ``None`` and are skipped silently.** Norse maps Affine,
    Conv2d, Flatten, Linear, IF, LIF, CubaLIF and SumPool2d only. snarc adds ``LI``
-   (``LIBoxCell``), ``AvgPool2d``, ``Scale`` and ``Delay``, and raises an error naming
+   (``LIBoxCell``), ``AvgPool2d``, ``Scale``, ``Threshold`` and ``Delay``, and raises an error naming
    any node that still has no module.
 2. **``Flatten`` flattens the batch**: NIR's ``start_dim`` counts per-sample axes, Norse
    passes it to ``nn.Flatten`` unchanged. Shifted by one here.
@@ -59,6 +59,17 @@ class Scale(nn.Module):
 
     def forward(self, x):
         return x * self.scale
+
+
+class Threshold(nn.Module):
+    """NIR's Threshold: ``H(x − θ)`` (1 where the input exceeds θ)."""
+
+    def __init__(self, theta):
+        super().__init__()
+        self.register_buffer("theta", torch.as_tensor(np.asarray(theta), dtype=torch.float32))
+
+    def forward(self, x):
+        return (x > self.theta).to(x.dtype)
 
 
 class IFSubtract(nn.Module):
@@ -140,6 +151,8 @@ def _module_map(node, dt: float) -> nn.Module | None:
         return nn.Flatten(node.start_dim + 1, end)
     if isinstance(node, nir.Scale):
         return Scale(node.scale)
+    if isinstance(node, nir.Threshold):
+        return Threshold(node.threshold)
     if isinstance(node, nir.Delay):
         return nn.Identity()
     if isinstance(node, nir.CubaLIF) and meta.get("reset") == "subtract":
