@@ -3,9 +3,13 @@
 Every neuron node (``LIF``, ``CubaLIF``, ``IF``, ``LI``) becomes a population; every path
 of synaptic nodes (``Conv2d``, ``Affine``, ``Linear``, ``AvgPool2d``, ``SumPool2d``,
 ``Flatten``, ``Scale``, ``Delay``) from one neuron (or the input) to the next becomes a
-connection with that chain of operations; a path through a ``Delay`` becomes a
-feedback connection (``~>``). A synaptic node where several paths meet (NIR sums the
-inputs of every node) becomes a relay population (``name : none``).
+connection with that chain of operations; a path through a ``Delay`` of one step
+becomes a feedback connection (``~>``), and so does a cycle through a neuron without a
+``Delay`` (NIR's and snnTorch's recurrence: the previous step). ``SumPool2d`` followed
+by ``Threshold(0 ≤ θ < 1)`` on spikes becomes ``maxpool`` (snarc's own export of one).
+A synaptic node where several paths meet (NIR sums the inputs of every node) becomes a
+relay population (``name : none``). What snarc cannot carry — a delay of more than one
+step, a delay into the output, any other ``Threshold`` — is refused by name.
 
 The weights go to a state dict for the compiled program (``snarc import`` writes it
 next to the program as ``.pt``), so that the imported program computes what the graph
@@ -33,7 +37,10 @@ from ..dsl.frames import RESERVED
 from ..dsl.parser import keywords
 
 NEURONS = ("LIF", "CubaLIF", "IF", "LI")
-SYNAPSES = ("Conv2d", "Affine", "Linear", "AvgPool2d", "SumPool2d", "Flatten", "Scale", "Delay")
+SYNAPSES = (
+    "Conv2d", "Affine", "Linear", "AvgPool2d", "SumPool2d", "Threshold", "Flatten", "Scale", "Delay",
+)  # fmt: skip
+SPIKING = ("LIF", "CubaLIF", "IF")
 
 
 class NIRImportError(SnarcError):
@@ -186,13 +193,66 @@ class _Importer:
                 stack.extend((s, [*path, n]) for s in self.succ[n])
         return edges
 
+    def _previous_step(self, edges: list[_Edge], start: str) -> None:
+        """NIR's recurrence without a Delay (snnTorch's RLeaky, NIR's own examples): a
+        cycle through a neuron reads its previous step. The back edges of a depth-first
+        walk from the input that enter a neuron become feedback connections (``~>``);
+        a cycle that cannot close that way is refused."""
+        import networkx as nx
+
+        g = nx.MultiDiGraph()
+        g.add_nodes_from({e.src for e in edges} | {e.dst for e in edges})
+        for i, e in enumerate(edges):
+            if not e.delayed:
+                g.add_edge(e.src, e.dst, key=i)
+        back: set[int] = set()
+        seen, on = set(), set()
+
+        def visit(node):
+            seen.add(node)
+            on.add(node)
+            for _, v, key in sorted(g.out_edges(node, keys=True), key=lambda x: (x[1], x[2])):
+                if v in on:
+                    back.add(key)
+                elif v not in seen:
+                    visit(v)
+            on.discard(node)
+
+        for node in [start, *sorted(g.nodes)]:
+            if node not in seen:
+                visit(node)
+        for key in back:
+            e = edges[key]
+            if self.kind[e.dst] not in NEURONS:
+                raise NIRImportError(
+                    f"NIR nodes '{e.src}' -> '{e.dst}' close a cycle with neither a Delay "
+                    "nor a neuron to carry it to the next step"
+                )
+            e.delayed = True
+
     # ---------------------------------------------------------------- ops
     def ops_for(self, edge: _Edge):
+        for i, n in enumerate(edge.nodes):
+            if self.kind[n] == "Threshold" and (
+                i == 0 or self.kind[edge.nodes[i - 1]] != "SumPool2d"
+            ):
+                raise NIRImportError(
+                    f"NIR node '{n}': a Threshold is imported only after a SumPool2d of "
+                    "spikes (a max-pool); snarc has no threshold operation"
+                )
         for n in edge.nodes:
             node = self.g.nodes[n]
             k = self.kind[n]
             if k == "Delay":
+                steps = _uniform(n, "delay", node.delay) / self.dt
+                if abs(steps - 1.0) > 1e-6:
+                    raise NIRImportError(
+                        f"NIR node '{n}': a delay of {steps:g} steps; snarc's feedback and "
+                        "lateral connections delay by exactly one step"
+                    )
                 edge.delayed = True
+            elif k == "Threshold":
+                continue  # consumed by the SumPool2d before it (max-pooling of spikes)
             elif k == "Conv2d":
                 w = np.asarray(node.weight)
                 if w.ndim != 4 or w.shape[2] != w.shape[3]:
@@ -225,6 +285,9 @@ class _Importer:
             elif k == "AvgPool2d":
                 kk, s, p = self._pool_args(n, node)
                 edge.ops.append(C.call("avgpool", kk, stride=s, padding=p))
+            elif k == "SumPool2d" and self._max_of_spikes(edge, n):
+                kk, s, p = self._pool_args(n, node)
+                edge.ops.append(C.call("maxpool", kk, stride=s, padding=p))
             elif k == "SumPool2d":
                 kk, s, p = self._pool_args(n, node)
                 channels = self._channels(n, node)  # a depthwise conv with weights 1
@@ -238,6 +301,25 @@ class _Importer:
                         f"NIR node '{n}': only Scale(1) (a summing point) is supported"
                     )
         return edge
+
+    def _max_of_spikes(self, edge: _Edge, n: str) -> bool:
+        """SumPool2d then Threshold(θ), 0 ≤ θ < 1, on spikes: a max-pool (snarc's own
+        export of one). A Threshold anywhere else has no snarc form and is refused."""
+        i = edge.nodes.index(n)
+        after = edge.nodes[i + 1] if i + 1 < len(edge.nodes) else None
+        if after is None or self.kind[after] != "Threshold":
+            return False
+        theta = _uniform(after, "threshold", self.g.nodes[after].threshold)
+        before = edge.nodes[:i]
+        spikes = self.kind[edge.src] in SPIKING and all(
+            self.kind[b] in ("Flatten",) for b in before
+        )
+        if not (0.0 <= theta < 1.0 and spikes):
+            raise NIRImportError(
+                f"NIR node '{after}': a Threshold is imported only after a SumPool2d of "
+                "spikes with a threshold in [0, 1) (a max-pool)"
+            )
+        return True
 
     @staticmethod
     def _channels(n, node) -> int:
@@ -326,6 +408,7 @@ class _Importer:
             shape = shape[1:]  # norse.torch.to_nir keeps the sample's batch axis
         self.names[inputs[0]] = "in"
         edges = [self.ops_for(e) for e in self.paths()]
+        self._previous_step(edges, inputs[0])
         kind = (self.g.metadata or {}).get("input_kind") or (
             "frames" if len(shape) == 3 else "vector"
         )
@@ -351,6 +434,11 @@ class _Importer:
         readout = None
         for e in edges:
             if self.kind[e.dst] == "Output":
+                if e.delayed:
+                    raise NIRImportError(
+                        f"a Delay on the path '{e.src}' -> '{e.dst}' into the Output: "
+                        "snarc's readout reads the current step"
+                    )
                 readout = e
                 continue
             body.append(

@@ -425,3 +425,85 @@ def test_reference_semantics_by_hand():
     edges = [("in", "a"), ("a", "b"), ("b", "a"), ("b", "out")]
     with pytest.raises(NIRReferenceError, match="neither a Delay nor a stateful node"):
         Reference(nir.NIRGraph(nodes=loop, edges=edges, metadata={"dt": 1.0}))
+
+
+@pytest.mark.parametrize("name", ["ndigits_conv", "autosnn", "dvs_gesture"])
+def test_max_pooling_round_trips_through_nir(name, tmp_path):
+    """issue 15: snarc → NIR (SumPool2d + Threshold) → snarc gives back max-pooling, and
+    the imported program computes what the reference computes on the graph."""
+    gain = {"autosnn": 6.0, "dvs_gesture": 6.0}.get(name, 2.5)
+    graph, net, x = prepared(ROOT / "examples" / f"{name}.snarc", gain=gain)
+    ng = through_file(to_nir(net, graph), tmp_path)
+    text, state = from_nir(ng, name="back")
+    assert "maxpool(" in text
+    back = snarc.compile(text).eval()
+    back.load_state_dict(state)
+    seq = as_sequence(net, x)
+    with torch.no_grad():
+        ours = back.run(seq)["readout"].double().numpy()
+    ref = Reference(ng).run(seq.numpy())["output"]
+    assert np.abs(ours).sum() > 0
+    np.testing.assert_allclose(ours, ref.reshape(ours.shape), atol=1e-5, rtol=0)
+
+
+def _recurrent_graph(delay=None, into_output=False):
+    rng = np.random.default_rng(3)
+    f = np.float32
+    lif = nir.LIF(
+        tau=np.full(5, 2.0, f), r=np.ones(5, f), v_leak=np.zeros(5, f),
+        v_threshold=np.full(5, 0.4, f), v_reset=np.zeros(5, f),
+    )  # fmt: skip
+    nodes = {
+        "in": nir.Input(input_type={"input": np.array([3])}),
+        "fc": nir.Affine(weight=rng.normal(0, 1.0, (5, 3)).astype(f), bias=np.zeros(5, f)),
+        "lif": lif,
+        "rec": nir.Linear(weight=rng.normal(0, 0.8, (5, 5)).astype(f)),
+        "out": nir.Output(output_type={"output": np.array([5])}),
+    }
+    edges = [("in", "fc"), ("fc", "lif"), ("lif", "rec"), ("rec", "lif"), ("lif", "out")]
+    if delay is not None:
+        nodes["d"] = nir.Delay(delay=np.full(5, delay, f), metadata={"shape": [5]})
+        edges = [
+            ("in", "fc"),
+            ("fc", "lif"),
+            ("lif", "rec"),
+            ("rec", "d"),
+            ("d", "lif"),
+            ("lif", "out"),
+        ]
+    if into_output:
+        del nodes["rec"]
+        nodes["d"] = nir.Delay(delay=np.full(5, 1.0, f), metadata={"shape": [5]})
+        edges = [("in", "fc"), ("fc", "lif"), ("lif", "d"), ("d", "out")]
+    return nir.NIRGraph(nodes=nodes, edges=edges, metadata={"dt": 1.0, "timesteps": 10})
+
+
+def test_recurrence_without_a_delay_imports_as_the_previous_step(tmp_path):
+    """issue 15: snnTorch and NIR's examples write recurrence as a plain cycle through
+    a neuron; it reads the previous step, as a snarc feedback connection does."""
+    graph = _recurrent_graph()
+    text, state = from_nir(graph, name="rec")
+    assert "lif ~> lif : linear(5)" in text
+    net = snarc.compile(text)
+    net.load_state_dict(state)
+    x = torch.rand(10, 4, 3, generator=torch.Generator().manual_seed(2)) * 2
+    with torch.no_grad():
+        ours = net.run(x)["readout"].double().numpy()
+    ref = Reference(graph).run(x.numpy())["out"]
+    assert ours.sum() > 0
+    np.testing.assert_allclose(ours, ref, atol=1e-5, rtol=0)
+    # and with an explicit one-step Delay: the same network
+    text2, _ = from_nir(_recurrent_graph(delay=1.0), name="rec")
+    assert "lif ~> lif : linear(5)" in text2
+
+
+def test_what_snarc_cannot_carry_is_refused_by_name():
+    with pytest.raises(NIRImportError, match="NIR node 'd': a delay of 3 steps"):
+        from_nir(_recurrent_graph(delay=3.0))
+    with pytest.raises(NIRImportError, match="a Delay on the path 'lif' -> 'out'"):
+        from_nir(_recurrent_graph(into_output=True))
+    g = _recurrent_graph()
+    g.nodes["th"] = nir.Threshold(threshold=np.full(5, 0.5, np.float32))
+    g.edges = [("in", "fc"), ("fc", "lif"), ("lif", "th"), ("th", "out")]
+    with pytest.raises(NIRImportError, match="NIR node 'th': a Threshold is imported only"):
+        from_nir(g)
