@@ -180,7 +180,10 @@ class _Importer:
         for start in self.g.nodes:
             if not self.terminal(start) or self.kind[start] == "Output":
                 continue
-            stack = [(s, []) for s in self.succ[start]]
+            # a synaptic node where paths meet is a relay that sums its inputs; its own
+            # operation (an Affine's weights, a Conv2d's) starts every path out of it
+            own = [start] if self.kind[start] in (*SYNAPSES, "Skip") else []
+            stack = [(s, own) for s in self.succ[start]]
             while stack:
                 n, path = stack.pop()
                 if self.terminal(n):

@@ -507,3 +507,40 @@ def test_what_snarc_cannot_carry_is_refused_by_name():
     g.edges = [("in", "fc"), ("fc", "lif"), ("lif", "th"), ("th", "out")]
     with pytest.raises(NIRImportError, match="NIR node 'th': a Threshold is imported only"):
         from_nir(g)
+
+
+def test_a_dense_layer_with_two_inputs_keeps_its_weights():
+    """issue 15: NIR sums a node's inputs, then applies it; an Affine with two inputs
+    became a plain sum (its weights and bias lost). Now: a relay, then the Affine."""
+    rng = np.random.default_rng(5)
+    f = np.float32
+
+    def lif(n):
+        return nir.LIF(
+            tau=np.full(n, 2.0, f), r=np.ones(n, f), v_leak=np.zeros(n, f),
+            v_threshold=np.full(n, 0.3, f), v_reset=np.zeros(n, f),
+        )  # fmt: skip
+
+    nodes = {
+        "in": nir.Input(input_type={"input": np.array([4])}),
+        "fa": nir.Affine(weight=rng.normal(0, 1, (6, 4)).astype(f), bias=np.zeros(6, f)),
+        "fb": nir.Affine(weight=rng.normal(0, 1, (6, 4)).astype(f), bias=np.zeros(6, f)),
+        "a": lif(6),
+        "b": lif(6),
+        "both": nir.Affine(weight=rng.normal(0, 1, (3, 6)).astype(f), bias=np.full(3, 0.2, f)),
+        "o": lif(3),
+        "out": nir.Output(output_type={"output": np.array([3])}),
+    }
+    edges = [("in", "fa"), ("in", "fb"), ("fa", "a"), ("fb", "b"), ("a", "both"),
+             ("b", "both"), ("both", "o"), ("o", "out")]  # fmt: skip
+    graph = nir.NIRGraph(nodes=nodes, edges=edges, metadata={"dt": 1.0, "timesteps": 8})
+    text, state = from_nir(graph, name="two")
+    assert "both : none" in text and "linear(3, bias: true)" in text
+    net = snarc.compile(text)
+    net.load_state_dict(state)
+    x = torch.rand(8, 5, 4, generator=torch.Generator().manual_seed(0)) * 2
+    with torch.no_grad():
+        ours = net.run(x)["readout"].double().numpy()
+    ref = Reference(graph).run(x.numpy())["out"]
+    assert ref.sum() > 0
+    np.testing.assert_allclose(ours, ref, atol=1e-5, rtol=0)
