@@ -153,6 +153,7 @@ class _Importer:
             self.succ[a].append(b)
             self.pred[b].append(a)
         self.names: dict[str, str] = {}
+        self.output_node = "readout"  # the IR node the Output's paths end in
 
     def ident(self, nir_name: str) -> str:
         if nir_name in self.names:
@@ -260,14 +261,11 @@ class _Importer:
                 w = np.asarray(node.weight)
                 if w.ndim != 4 or w.shape[2] != w.shape[3]:
                     raise NIRImportError(f"NIR node '{n}': only square 2-d kernels are supported")
-                stride, pad, dil = (
+                stride, dil = (
                     self._square(n, a, f)
-                    for a, f in (
-                        (node.stride, "stride"),
-                        (node.padding, "padding"),
-                        (node.dilation, "dilation"),
-                    )
+                    for a, f in ((node.stride, "stride"), (node.dilation, "dilation"))
                 )
+                pad = self._padding(n, node.padding, w.shape[2], dil, stride)
                 bias = node.bias is not None and np.any(np.asarray(node.bias) != 0)
                 extra = {"dilation": dil} if dil != 1 else {}
                 if node.groups != 1:
@@ -342,6 +340,21 @@ class _Importer:
             )
         )
 
+    def _padding(self, n, padding, k: int, dil: int, stride: int) -> int:
+        """NIR's padding: numbers, or PyTorch's words ``"same"`` and ``"valid"``."""
+        if isinstance(padding, str):
+            if padding == "valid":
+                return 0
+            if padding == "same":
+                if stride != 1 or (dil * (k - 1)) % 2:
+                    raise NIRImportError(
+                        f"NIR node '{n}': padding 'same' with stride {stride} and an even "
+                        "reach pads unevenly, which snarc's conv cannot"
+                    )
+                return dil * (k - 1) // 2
+            raise NIRImportError(f"NIR node '{n}': unknown padding {padding!r}")
+        return self._square(n, padding, "padding")
+
     @staticmethod
     def _square(n, a, what) -> int:
         v = np.atleast_1d(np.asarray(a)).astype(int)
@@ -380,6 +393,9 @@ class _Importer:
         elif k == "CubaLIF":
             tau_syn = tau(node.tau_syn, "tau_syn")
             parts.update(tau_mem=tau(node.tau_mem, "tau_mem"), tau_syn=tau_syn)
+            v_leak = _uniform(n, "v_leak", node.v_leak)
+            if v_leak:
+                parts["v_leak"] = v_leak
             w_in = _uniform(n, "w_in", node.w_in)
             gain *= (
                 w_in / tau_syn
@@ -434,30 +450,38 @@ class _Importer:
             else:
                 continue
             body.append(ast.PopDecl(names=(self.ident(n),), neuron=neuron))
-        readout = None
+        into_output = [e for e in edges if self.kind[e.dst] == "Output"]
+        for e in into_output:
+            if e.delayed:
+                raise NIRImportError(
+                    f"a Delay on the path '{e.src}' -> '{e.dst}' into the Output: "
+                    "snarc's readout reads the current step"
+                )
+        readout = into_output[0] if len(into_output) == 1 else None
+        if len(into_output) > 1:  # NIR sums them: a relay, read out
+            self.output_node = self.ident("output_sum")
+            body.append(ast.PopDecl(names=(self.output_node,), neuron=ast.NeuronRef(name="none")))
         for e in edges:
-            if self.kind[e.dst] == "Output":
-                if e.delayed:
-                    raise NIRImportError(
-                        f"a Delay on the path '{e.src}' -> '{e.dst}' into the Output: "
-                        "snarc's readout reads the current step"
-                    )
-                readout = e
+            if self.kind[e.dst] == "Output" and len(into_output) == 1:
                 continue
+            dst = self.output_node if self.kind[e.dst] == "Output" else self.ident(e.dst)
             body.append(
                 ast.Edge(
                     src=C.ref(self.ident(e.src)),
                     arrow="~>" if e.delayed else "->",
-                    dst=C.ref(self.ident(e.dst)),
+                    dst=C.ref(dst),
                     ops=tuple(e.ops),
                 )
             )
-        if readout is None:
+        if not into_output:
             raise NIRImportError("no path from a neuron to the Output node")
         over = (self.g.metadata or {}).get("readout_over", "mean")
-        body.append(
-            ast.Readout(ref=C.ref(self.ident(readout.src)), ops=tuple(readout.ops), over=over)
-        )
+        if readout is not None:
+            body.append(
+                ast.Readout(ref=C.ref(self.ident(readout.src)), ops=tuple(readout.ops), over=over)
+            )
+        else:
+            body.append(ast.Readout(ref=C.ref(self.output_node), over=over))
         module = ast.Module(
             path=f"<{self.name}>",
             items=(ast.NetworkDef(name=self.name, body=tuple(body)),),
@@ -491,7 +515,7 @@ def from_nir(
             if e.src == next(n for n, k in imp.kind.items() if k == "Input")
             else imp.ident(e.src)
         )
-        dst = "readout" if imp.kind[e.dst] == "Output" else imp.ident(e.dst)
+        dst = imp.output_node if imp.kind[e.dst] == "Output" else imp.ident(e.dst)
         candidates = [i for i in net.in_edges(dst) if i.src == src]
         idx = used.get((src, dst), 0)
         used[(src, dst)] = idx + 1

@@ -14,6 +14,8 @@ Graph semantics, step by step:
   a stateful node: a cycle through a stateful node without a ``Delay`` reads the
   previous step's value (how snnTorch and NIR's own examples write recurrence); a cycle
   without state is refused;
+* every neuron starts at rest: ``v = v_leak`` (0 for IF and I), ``i = 0`` (as Norse and
+  snarc start; NIR leaves the initial state open);
 * neurons spike when the membrane exceeds ``v_threshold`` after the update, and reset
   to ``v_reset`` (or subtract the threshold where the node's metadata says
   ``reset = "subtract"``, as snarc writes it).
@@ -268,9 +270,13 @@ class Reference:
         v_reset = _a(node.v_reset) if getattr(node, "v_reset", None) is not None else 0.0
         return z, np.where(z > 0, v_reset, v)
 
+    def _rest(self, node, x, s):
+        """The membrane before the first step: at rest, ``v_leak``."""
+        return s.get("v", np.zeros_like(x) + _a(node.v_leak))
+
     def _lif(self, node, x, s, n):
         x = self._need(x, n)
-        v = s.get("v", np.zeros_like(x))
+        v = self._rest(node, x, s)
         v = v + self.dt / _a(node.tau) * (_a(node.v_leak) - v + _a(node.r) * x)
         z, s["v"] = self._spike_reset(node, v, n)
         return z
@@ -283,7 +289,7 @@ class Reference:
 
     def _li(self, node, x, s, n):
         x = self._need(x, n)
-        v = s.get("v", np.zeros_like(x))
+        v = self._rest(node, x, s)
         s["v"] = v + self.dt / _a(node.tau) * (_a(node.v_leak) - v + _a(node.r) * x)
         return s["v"]
 
@@ -295,7 +301,7 @@ class Reference:
     def _cuba(self, node, x, s, n):
         x = self._need(x, n)
         i = s.get("i", np.zeros_like(x))
-        v = s.get("v", np.zeros_like(x))
+        v = self._rest(node, x, s)
         i = i + self.dt / _a(node.tau_syn) * (-i + _a(node.w_in) * x)
         v = v + self.dt / _a(node.tau_mem) * (_a(node.v_leak) - v + _a(node.r) * i)
         s["i"] = i

@@ -544,3 +544,77 @@ def test_a_dense_layer_with_two_inputs_keeps_its_weights():
     ref = Reference(graph).run(x.numpy())["out"]
     assert ref.sum() > 0
     np.testing.assert_allclose(ours, ref, atol=1e-5, rtol=0)
+
+
+def _lif_nodes(n, f=np.float32, v_leak=0.0):
+    return nir.LIF(
+        tau=np.full(n, 2.0, f), r=np.ones(n, f), v_leak=np.full(n, v_leak, f),
+        v_threshold=np.full(n, 0.3, f), v_reset=np.zeros(n, f),
+    )  # fmt: skip
+
+
+def _agree(graph, x):
+    text, state = from_nir(graph, name="g")
+    net = snarc.compile(text)
+    net.load_state_dict(state)
+    with torch.no_grad():
+        ours = net.run(x)["readout"].double().numpy()
+    ref = Reference(graph).run(x.numpy())[
+        next(n for n, v in graph.nodes.items() if isinstance(v, nir.Output))
+    ]
+    assert np.abs(ref).sum() > 0
+    np.testing.assert_allclose(ours, ref.reshape(ours.shape), atol=1e-5, rtol=0)
+    return text
+
+
+def test_two_populations_into_the_output_are_summed():
+    """issue 15: was a traceback; NIR sums a node's inputs, so a relay is read out."""
+    rng = np.random.default_rng(7)
+    f = np.float32
+    nodes = {
+        "in": nir.Input(input_type={"input": np.array([4])}),
+        "fa": nir.Affine(weight=rng.normal(0, 1, (3, 4)).astype(f), bias=np.zeros(3, f)),
+        "fb": nir.Affine(weight=rng.normal(0, 1, (3, 4)).astype(f), bias=np.zeros(3, f)),
+        "a": _lif_nodes(3),
+        "b": _lif_nodes(3),
+        "out": nir.Output(output_type={"output": np.array([3])}),
+    }
+    edges = [("in", "fa"), ("in", "fb"), ("fa", "a"), ("fb", "b"), ("a", "out"), ("b", "out")]
+    graph = nir.NIRGraph(nodes=nodes, edges=edges, metadata={"dt": 1.0, "timesteps": 6})
+    text = _agree(graph, torch.rand(6, 5, 4, generator=torch.Generator().manual_seed(1)) * 2)
+    assert "output_sum : none" in text and "readout output_sum" in text
+
+
+def test_same_padding_and_cuba_v_leak_import():
+    """issue 15: Conv2d padding='same' was a traceback; CubaLIF's v_leak was ignored."""
+    rng = np.random.default_rng(8)
+    f = np.float32
+    shape = (3, 5, 5)
+    nodes = {
+        "in": nir.Input(input_type={"input": np.array([2, 5, 5])}),
+        "conv": nir.Conv2d(
+            input_shape=(5, 5),
+            weight=rng.normal(0, 1, (3, 2, 3, 3)).astype(f),
+            stride=1,
+            padding="same",
+            dilation=1,
+            groups=1,
+            bias=np.zeros(3, f),
+        ),  # fmt: skip
+        "cuba": nir.CubaLIF(
+            tau_syn=np.full(shape, 2.0, f),
+            tau_mem=np.full(shape, 3.0, f),
+            r=np.ones(shape, f),
+            v_leak=np.full(shape, 0.2, f),
+            v_threshold=np.full(shape, 0.5, f),
+            v_reset=np.zeros(shape, f),
+            w_in=np.full(shape, 2.0, f),
+        ),  # fmt: skip
+        "flat": nir.Flatten(input_type={"input": np.array(shape)}, start_dim=0),
+        "out": nir.Output(output_type={"output": np.array([75])}),
+    }
+    edges = [("in", "conv"), ("conv", "cuba"), ("cuba", "flat"), ("flat", "out")]
+    graph = nir.NIRGraph(nodes=nodes, edges=edges, metadata={"dt": 1.0, "timesteps": 6})
+    x = (torch.rand(6, 3, 2, 5, 5, generator=torch.Generator().manual_seed(2)) < 0.5).float()
+    text = _agree(graph, x)
+    assert "padding: 1" in text and "v_leak: 0.2" in text
