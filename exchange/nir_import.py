@@ -28,23 +28,19 @@ import re
 from dataclasses import dataclass, field
 
 import numpy as np
-import torch
 
 from ..dsl import ast
 from ..dsl import construct as C
-from ..dsl.errors import SnarcError
 from ..dsl.frames import RESERVED
 from ..dsl.parser import keywords
+from .errors import NIRImportError
+from .nir_weights import imported_weights
 
 NEURONS = ("LIF", "CubaLIF", "IF", "LI")
 SYNAPSES = (
     "Conv2d", "Affine", "Linear", "AvgPool2d", "SumPool2d", "Threshold", "Flatten", "Scale", "Delay",
 )  # fmt: skip
 SPIKING = ("LIF", "CubaLIF", "IF")
-
-
-class NIRImportError(SnarcError):
-    pass
 
 
 @dataclass
@@ -507,66 +503,5 @@ def from_nir(
     text = format_module(module)  # printed by the formatter, parsed once (errors located)
     graph_ir = elaborate(parse(text, f"<{name}>"))
     net = compile_network(graph_ir)
-    state = net.state_dict()
-    used: dict[tuple[str, str], int] = {}
-    source = next(n for n, k in imp.kind.items() if k == "Input")
-
-    def ir_name(nir_name: str) -> str:
-        return "input" if nir_name == source else imp.ident(nir_name)
-
-    # a relay the elaborator removed (one plain input) is its input's alias
-    alias: dict[str, str] = {}
-    for e in edges:
-        dst = imp.output_node if imp.kind[e.dst] == "Output" else ir_name(e.dst)
-        if dst not in graph_ir.nodes:
-            alias[dst] = ir_name(e.src)
-    for e in edges:
-        src = ir_name(e.src)
-        while src in alias:
-            src = alias[src]
-        dst = imp.output_node if imp.kind[e.dst] == "Output" else ir_name(e.dst)
-        if dst in alias:  # the plain connection into a removed relay: no weights
-            continue
-        candidates = [i for i in net.in_edges(dst) if i.src == src]
-        idx = used.get((src, dst), 0)
-        used[(src, dst)] = idx + 1
-        if idx >= len(candidates):  # pragma: no cover - the program is built from these paths
-            raise NIRImportError(
-                f"the path '{e.src}' -> '{e.dst}' has no connection in the program"
-            )
-        info = candidates[idx]
-        gain = gains.get(e.dst, 1.0)
-        for op_index, nir_name in e.weights:
-            node = graph.nodes[nir_name]
-            prefix = f"edges.{info.key}.ops.{op_index}."
-            k = imp.kind[nir_name]
-            if k == "SumPool2d":
-                w = torch.ones_like(state[prefix + "weight"])
-                b = None
-            else:
-                w = torch.as_tensor(np.asarray(node.weight), dtype=torch.float32)
-                b = getattr(node, "bias", None)
-                b = torch.as_tensor(np.asarray(b), dtype=torch.float32) if b is not None else None
-            is_last = op_index == max(i for i, _ in e.weights)
-            g = gain if is_last else 1.0
-            want = state.get(prefix + "weight")
-            if want is None or w.numel() != want.numel():
-                raise NIRImportError(
-                    f"NIR node '{nir_name}': its weight {list(w.shape)} does not fit the "
-                    f"connection '{e.src}' -> '{e.dst}' it lies on"
-                    + (f" (which needs {list(want.shape)})" if want is not None else ""),
-                    hint="the graph's shapes disagree: check the node's input and output sizes",
-                )
-            state[prefix + "weight"] = w.reshape(want.shape) * g
-            if prefix + "bias" in state and b is not None:
-                if b.numel() != state[prefix + "bias"].numel():
-                    raise NIRImportError(
-                        f"NIR node '{nir_name}': its bias has {b.numel()} values for "
-                        f"{state[prefix + 'bias'].numel()} outputs"
-                    )
-                state[prefix + "bias"] = b.reshape(-1) * g
-        if gain != 1.0 and not e.weights:
-            raise NIRImportError(
-                f"the input gain of NIR node '{e.dst}' ({gain:g}) has no weight to fold into on the path from '{e.src}'"
-            )
+    state = imported_weights(imp, edges, gains, graph, graph_ir, net)
     return text, state
