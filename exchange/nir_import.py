@@ -421,6 +421,15 @@ class _Importer:
         shape = [int(s) for s in np.asarray(next(iter(inp.input_type.values()))).reshape(-1)]
         if self.source == "norse" and len(shape) in (2, 4):
             shape = shape[1:]  # norse.torch.to_nir keeps the sample's batch axis
+        if len(shape) not in (1, 3):
+            raise NIRImportError(
+                f"NIR node '{inputs[0]}': an input of shape {shape}; snarc takes a vector "
+                "(features) or a map (channels, height, width) per sample",
+                hint="a leading 1 is the batch axis norse.torch.to_nir keeps: import with "
+                "--source norse"
+                if len(shape) in (2, 4) and shape[0] == 1
+                else None,
+            )
         self.names[inputs[0]] = "in"
         edges = [self.ops_for(e) for e in self.paths()]
         self._previous_step(edges, inputs[0])
@@ -497,7 +506,9 @@ def from_nir(
     """A NIR graph → (snarc program text, state dict for the compiled program)."""
     from ..compiler import compile as compile_network
     from ..dsl import elaborate, format_module, parse
+    from .nir_flatten import flatten_graph
 
+    graph = flatten_graph(graph)  # nested graphs (snnTorch's recurrent layers) inlined
     imp = _Importer(graph, dt, source, steps, name)
     module, edges, gains = imp.program()
     text = format_module(module)  # printed by the formatter, parsed once (errors located)

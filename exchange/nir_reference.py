@@ -61,6 +61,9 @@ class Reference:
     ``{node: [T, B, *shape]}`` for every node (the Output node's under its own name)."""
 
     def __init__(self, graph, dt: float | None = None):
+        from .nir_flatten import flatten_graph
+
+        graph = flatten_graph(graph)  # nested graphs inlined, names "outer.inner"
         self.g = graph
         meta = graph.metadata or {}
         self.dt = float(dt if dt is not None else meta.get("dt", 1.0))
