@@ -29,9 +29,12 @@ Time constants are in the program's time unit (the unit of ``dt``), stored in th
 graph's metadata as ``dt``; NIR's Euler step with that ``dt`` is snarc's update.
 Reset: hard (``v_reset``) unless metadata ``reset = "subtract"`` (soft reset).
 
-NIR cannot express max-pooling, the excitatory/inhibitory rectification, concatenation,
-ALIF, Izhikevich or synaptic LI readouts: :func:`to_nir` refuses such programs with one
-error that lists every offending node and connection.
+A concatenation becomes a sum of its parts each placed by a 1×1 ``Conv2d`` (or an
+``Affine``) that puts its channels at their offset; max-pooling of spikes becomes
+``SumPool2d`` then ``Threshold``. NIR cannot express the excitatory/inhibitory
+rectification, max-pooling of non-spikes, ALIF, Izhikevich or synaptic LI readouts:
+:func:`to_nir` refuses such programs with one error that lists every offending node and
+connection.
 """
 
 from __future__ import annotations
@@ -52,6 +55,7 @@ from .nir_lowering import (
     SPIKES_ONLY,
     NeuronStep,
     Step,
+    concat_embedding,
 )
 from .nir_lowering import full as _full
 
@@ -74,10 +78,6 @@ def unsupported(graph, net=None) -> list[str]:
             reason = reason or (limit(spec) if limit else None)
             if reason:
                 problems.append(f"population '{node}': {reason}")
-        if d.merge == "concat" and graph.in_degree(node) > 1:
-            problems.append(
-                f"node '{node}': NIR has no concatenation (its inputs are merged by concat)"
-            )
     for u, v, d in graph.edges(data=True):
         for i, op in enumerate(d.ops):
             if op.name not in OP_EXPORTERS:
@@ -158,6 +158,28 @@ class _Builder:
         self.edges.append((a, b))
         return b
 
+    def into(self, last: str | None, u: str, v: str, e, placing: dict) -> None:
+        """Connect a connection's last node to ``v``'s handle; into a concatenating node,
+        through the embedding that places its part (NIR has no concatenation)."""
+        if last is None:
+            return
+        if (u, e.order) in placing:
+            last = self.link(last, self.add(f"{u}->{v}:concat", placing[(u, e.order)]))
+        self.link(last, self.handle[v])
+
+    def placing(self, node, ins) -> dict:
+        """``{(source, order): embedding}`` for a node that concatenates its inputs."""
+        d = self.g.nodes[node]
+        if d.merge != "concat" or len(ins) < 2:
+            return {}
+        out, offset = {}, 0
+        for u, _, _, e in ins:
+            out[(u, e.order)] = concat_embedding(
+                e.out_shape, d.shape if d.neuron is None else d.shape, offset
+            )
+            offset += e.out_shape[0]
+        return out
+
 
 def to_nir(net, graph, dt: float | None = None):
     """The NIR graph of a compiled network (its current weights, batch-norm in eval form).
@@ -175,8 +197,9 @@ def to_nir(net, graph, dt: float | None = None):
             f"{'s' if len(problems) != 1 else ''} NIR cannot express:\n  - "
             + "\n  - ".join(problems),
             graph.graph.get("span"),
-            hint="NIR (1.0) has no max-pool (snarc lowers one of spikes exactly), rectification, "
-            "concatenation, ALIF or Izhikevich node",
+            hint="NIR (1.0) has no max-pool (snarc lowers one of spikes exactly), no "
+            "concatenation (snarc places each part with a 1×1 map), no rectification, "
+            "ALIF or Izhikevich node",
         )
     b = _Builder(net, graph, dt)
     b.handle["input"] = b.add(
@@ -186,6 +209,7 @@ def to_nir(net, graph, dt: float | None = None):
     fwd.add_nodes_from(graph.nodes)
     fwd.add_edges_from((u, v) for u, v, d in graph.edges(data=True) if d.delay == 0)
     order = list(nx.topological_sort(fwd))
+    placing: dict[str, dict] = {}  # concatenating node -> its inputs' embeddings
     # create neuron / relay nodes first, so that delayed edges can point at them
     for node in order:
         d = graph.nodes[node]
@@ -202,6 +226,7 @@ def to_nir(net, graph, dt: float | None = None):
             continue
         plan = net.plan(node)
         ins = sorted(graph.in_edges(node, keys=True, data=True), key=lambda x: x[3].order)
+        placing[node] = b.placing(node, ins)
         if d.neuron is None and len(ins) == 1 and ins[0][3]["delay"] == 0:
             u, _, _, e = ins[0]
             info = next(i for i in plan.in_edges if i.src == u)
@@ -213,15 +238,11 @@ def to_nir(net, graph, dt: float | None = None):
             if e.delay:
                 continue
             info = next(i for i in plan.in_edges if i.src == u and i.order == e.order)
-            last = b.chain(u, node, info.key, e)
-            if last is not None:
-                b.link(last, b.handle[node])
+            b.into(b.chain(u, node, info.key, e), u, node, e, placing[node])
     for u, v, _, e in graph.edges(keys=True, data=True):  # delayed connections, now that all exist
         if e.delay:
             info = next(i for i in net.in_edges(v) if i.src == u and i.order == e.order)
-            last = b.chain(u, v, info.key, e)
-            if last is not None:
-                b.link(last, b.handle[v])
+            b.into(b.chain(u, v, info.key, e), u, v, e, placing.get(v, {}))
     out = b.add(
         "output", nir.Output(output_type={"output": np.array(graph.nodes["readout"].shape)})
     )

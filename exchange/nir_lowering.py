@@ -192,6 +192,29 @@ def _vote(step: Step) -> Lowered:
     return Lowered([*_flattened(step), (f"vote{step.index}", node)])
 
 
+def concat_embedding(part_shape, total_shape, offset: int):
+    """One input of a concatenation as a NIR node: it places its channels (or features)
+    at ``offset`` in the concatenated output and leaves the rest 0, so that the node
+    after it, which sums its inputs, holds the concatenation exactly. A 1×1 ``Conv2d``
+    for maps, an ``Affine`` for vectors."""
+    import nir
+
+    n_in, n_out = part_shape[0], total_shape[0]
+    place = np.zeros((n_out, n_in), np.float32)
+    place[offset : offset + n_in] = np.eye(n_in, dtype=np.float32)
+    if len(part_shape) == 3:
+        return nir.Conv2d(
+            input_shape=tuple(part_shape[1:]),
+            weight=place.reshape(n_out, n_in, 1, 1),
+            stride=1,
+            padding=0,
+            dilation=1,
+            groups=1,
+            bias=np.zeros(n_out, np.float32),
+        )
+    return nir.Affine(weight=place, bias=np.zeros(n_out, np.float32))
+
+
 OpExporter = Callable[[Step], Lowered]
 
 OP_EXPORTERS: dict[str, OpExporter] = {

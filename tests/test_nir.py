@@ -86,6 +86,28 @@ network gp {
   readout o over mean
 }
 """,
+    "concat": """
+motif two(c) {
+  a, b : LIF(tau_mem: 2.0, v_th: 0.3)
+  in -> a : conv(3, c)
+  in -> b : conv(1, c)
+  out concat(a, b)
+}
+
+network cat {
+  input frames(2, 8, 8) steps 5
+  cell t = two(3) from in
+  m, n : LIF(tau_mem: 2.0, v_th: 0.3)
+  t -> m : conv(3, 4)
+  t -> n : avgpool(2) | conv(1, 4)
+  v : LIF(tau_mem: 2.0, v_th: 0.01) merge concat
+  m -> v : gap
+  n -> v : gap
+  o : LI(tau_mem: 2.0)
+  v -> o : linear(3)
+  readout o over mean
+}
+""",
     "plif_feedback": """
 neuron plif = PLIF(tau: 3.0, v_th: 0.5)
 
