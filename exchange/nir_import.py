@@ -36,7 +36,7 @@ from ..dsl.parser import keywords
 from .errors import NIRImportError
 from .nir_weights import imported_weights
 
-NEURONS = ("LIF", "CubaLIF", "IF", "LI")
+NEURONS = ("LIF", "CubaLIF", "IF", "LI", "CubaLI")
 SYNAPSES = (
     "Conv2d", "Affine", "Linear", "AvgPool2d", "SumPool2d", "Threshold", "Flatten", "Scale", "Delay",
 )  # fmt: skip
@@ -293,9 +293,20 @@ class _Importer:
             elif k == "Flatten":
                 edge.ops.append(C.call("flatten"))
             elif k == "Scale":
-                if not np.allclose(np.asarray(node.scale), 1.0):
+                scale = np.asarray(node.scale, dtype=np.float64)
+                if np.allclose(scale, 1.0):
+                    continue  # a summing point
+                if scale.ndim == 3 and np.allclose(scale, scale[:, :1, :1]):
+                    c = scale.shape[0]  # one factor per channel: a depthwise 1×1 conv
+                    edge.weights.append((len(edge.ops), n))
+                    edge.ops.append(C.call("conv", 1, c, padding=0, groups=c))
+                elif scale.ndim == 1:  # one factor per feature: a diagonal dense map
+                    edge.weights.append((len(edge.ops), n))
+                    edge.ops.append(C.call("linear", scale.shape[0]))
+                else:
                     raise NIRImportError(
-                        f"NIR node '{n}': only Scale(1) (a summing point) is supported"
+                        f"NIR node '{n}': a Scale that differs within a channel (snarc scales "
+                        "maps per channel, vectors per feature)"
                     )
         return edge
 
@@ -399,6 +410,15 @@ class _Importer:
             model = "LIF"
         elif k == "IF":
             model = "IF"
+        elif k == "CubaLI":
+            if _uniform(n, "v_leak", node.v_leak):
+                raise NIRImportError(
+                    f"NIR node '{n}': CubaLI with a nonzero v_leak is not supported"
+                )
+            tau_syn = tau(node.tau_syn, "tau_syn")
+            gain = _uniform(n, "r", node.r) * _uniform(n, "w_in", node.w_in) / tau_syn
+            args = C.args(tau_mem=tau(node.tau_mem, "tau_mem"), tau_syn=tau_syn)
+            return ast.NeuronRef(name="LI", args=args), gain
         else:  # LI
             if _uniform(n, "v_leak", node.v_leak):
                 raise NIRImportError(f"NIR node '{n}': LI with a nonzero v_leak is not supported")

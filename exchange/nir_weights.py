@@ -49,6 +49,10 @@ def imported_weights(imp, edges, gains, graph, graph_ir, net) -> dict:
             if k == "SumPool2d":
                 w = torch.ones_like(state[prefix + "weight"])
                 b = None
+            elif k == "Scale":  # per channel (depthwise 1×1) or per feature (diagonal)
+                scale = torch.as_tensor(np.asarray(node.scale), dtype=torch.float32)
+                w = scale[:, 0, 0] if scale.dim() == 3 else torch.diag(scale)
+                b = None
             else:
                 w = torch.as_tensor(np.asarray(node.weight), dtype=torch.float32)
                 b = getattr(node, "bias", None)

@@ -218,6 +218,16 @@ def hand_built():
          "a": _lif(5), "out": o},
         [("in", "fc"), ("fc", "s"), ("s", "a"), ("a", "out")],
     ), None  # fmt: skip
+    i, o = _io([2, 5, 5], [75])
+    per_channel = np.repeat(np.array([0.5, 2.0, 3.0], f32), 25).reshape(3, 5, 5)
+    yield "Scale per channel on a map", "by hand (NIR primitive)", _graph(
+        {"in": i,
+         "conv": nir.Conv2d(input_shape=(5, 5), weight=rng.normal(0, 1, (3, 2, 3, 3)).astype(f32),
+                            stride=1, padding=1, dilation=1, groups=1, bias=np.zeros(3, f32)),
+         "s": nir.Scale(scale=per_channel), "a": _lif((3, 5, 5)),
+         "flat": nir.Flatten(input_type={"input": np.array([3, 5, 5])}, start_dim=0), "out": o},
+        [("in", "conv"), ("conv", "s"), ("s", "a"), ("a", "flat"), ("flat", "out")],
+    ), None  # fmt: skip
     i, o = _io([4], [5])
     yield "LIF with a different tau per neuron", "by hand", _graph(
         {"in": i, "fc": _dense(rng, 5, 4),

@@ -162,9 +162,11 @@ def test_programs_round_trip_through_norse(name, tmp_path):
 
 def test_refusal_lists_every_offending_construct():
     graph = snarc.elaborate(ROOT / "examples" / "mse_motifs.snarc")
-    with pytest.raises(NIRExportError, match="NIR has no concatenation") as info:
+    with pytest.raises(NIRExportError, match="uses 20 constructs NIR cannot express") as info:
         to_nir(snarc.compile(graph), graph)
-    assert "NIR cannot rectify (inhibitory)" in info.value.message
+    msg = info.value.message
+    assert "c4.out -> c3.in: NIR cannot rectify (inhibitory)" in msg
+    assert msg.count("NIR cannot rectify") == 20 and "concatenation" not in msg
 
 
 def test_snntorch_reads_the_export_too(tmp_path):
