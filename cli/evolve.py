@@ -38,6 +38,35 @@ SETTINGS = (
     "limit", "layers", "rates", "crossover", "mutation", "top_k", "retries", "override",
 )  # fmt: skip
 
+# the flags of run settings and runtime choices (each defaults to None: see _given)
+RUN_FLAGS = (
+    ("--space", {"help": "a shipped space (see `snarc spaces`) or FILE.lark (default msenas)"}),
+    ("--fitness", {"help": "comma-separated objectives, each NAME[:max|min]: rdm, rdm_target, "
+                   "sahd, naswot, spike_aware, params, sops, energy, spikes (default rdm,spikes)"}),
+    ("--algorithm", {"choices": ("auto", "nsga2", "scalar", "random"),
+                     "help": "auto (default): NSGA-II for several objectives, AutoSNN's scalar "
+                     "evolution for one"}),
+    ("--data", {"help": "ndigits (default), or NAME:PATH (nmnist, dvsgesture, cifar10dvs, cifar10)"}),
+    ("--population", {"type": A.positive_int, "help": "default 20"}),
+    ("--generations", {"type": A.non_negative_int, "help": "default 5"}),
+    ("--extend", {"type": A.positive_int, "metavar": "N",
+                  "help": "with --resume: N more generations (the same as a run planned for them)"}),
+    ("--seed", {"type": A.seed, "help": "default 0"}),
+    ("--batch", {"type": A.positive_int, "help": "scoring batch, balanced over classes (default 50)"}),
+    ("--limit", {"type": A.positive_int, "help": "N-Digits subset the batch is drawn from (default 200)"}),
+    ("--layers", {"choices": ("populations", "cells"), "help": "default populations"}),
+    ("--rates", {"help": "mutation weight per scale (default micro=1,meso=1,macro=0.5)"}),
+    ("--crossover", {"type": A.probability, "help": "crossover probability (NSGA-II; default 0.9)"}),
+    ("--mutation", {"type": A.probability, "help": "mutation probability after crossover (default 1)"}),
+    ("--top-k", {"type": A.positive_int, "help": "scalar: genomes kept per round"}),
+    ("--retries", {"type": A.positive_int, "help": "draws per child before giving up (default 20)"}),
+    ("--override", {"action": "append", "metavar": "RULE=TEXT", "help": "replace a rule of the space"}),
+    ("--executor", {"choices": ("serial", "process", "ray"), "help": "default: process"}),
+    ("--workers", {"type": A.positive_int, "help": "default: one per core"}),
+    ("--timeout", {"type": A.positive_float, "help": "seconds per evaluation (default 600)"}),
+    ("--address", {"help": "Ray cluster address"}),
+)  # fmt: skip
+
 
 def _given(args) -> dict:
     """The run settings the command line gives explicitly, as Config fields."""
@@ -142,91 +171,8 @@ def cmd_spaces(args) -> int:
 
 def add_parsers(sub, limits) -> None:
     sp = sub.add_parser("evolve", help="evolve architectures in a search space (grammar)")
-    sp.add_argument(
-        "--space",
-        default=None,
-        help="a shipped space (see `snarc spaces`) or FILE.lark (default msenas)",
-    )
-    sp.add_argument(
-        "--fitness",
-        default=None,
-        help="comma-separated objectives, each NAME[:max|min]: rdm, rdm_target, sahd, naswot, "
-        "spike_aware, params, sops, energy, spikes (default rdm,spikes)",
-    )
-    sp.add_argument(
-        "--algorithm",
-        default=None,
-        choices=("auto", "nsga2", "scalar", "random"),
-        help="auto (default): NSGA-II for several objectives, AutoSNN's scalar evolution for one",
-    )
-    sp.add_argument(
-        "--data",
-        default=None,
-        help="ndigits (default), or NAME:PATH (nmnist, dvsgesture, cifar10dvs, cifar10)",
-    )
-    sp.add_argument("--population", type=A.positive_int, default=None, help="default 20")
-    sp.add_argument("--generations", type=A.non_negative_int, default=None, help="default 5")
-    sp.add_argument(
-        "--extend",
-        type=A.positive_int,
-        default=None,
-        metavar="N",
-        help="with --resume: N more generations (the same as a run planned for them)",
-    )
-    sp.add_argument("--seed", type=A.seed, default=None, help="default 0")
-    sp.add_argument(
-        "--batch",
-        type=A.positive_int,
-        default=None,
-        help="scoring batch, balanced over classes (default 50)",
-    )
-    sp.add_argument(
-        "--limit",
-        type=A.positive_int,
-        default=None,
-        help="N-Digits subset the batch is drawn from (default 200)",
-    )
-    sp.add_argument(
-        "--layers", default=None, choices=("populations", "cells"), help="default populations"
-    )
-    sp.add_argument(
-        "--rates", default=None, help="mutation weight per scale (default micro=1,meso=1,macro=0.5)"
-    )
-    sp.add_argument(
-        "--crossover",
-        type=A.probability,
-        default=None,
-        help="crossover probability (NSGA-II; default 0.9)",
-    )
-    sp.add_argument(
-        "--mutation",
-        type=A.probability,
-        default=None,
-        help="mutation probability after crossover (default 1)",
-    )
-    sp.add_argument(
-        "--top-k", type=A.positive_int, default=None, help="scalar: genomes kept per round"
-    )
-    sp.add_argument(
-        "--retries",
-        type=A.positive_int,
-        default=None,
-        help="draws per child before giving up (default 20)",
-    )
-    sp.add_argument(
-        "--override", action="append", metavar="RULE=TEXT", help="replace a rule of the space"
-    )
-    sp.add_argument(
-        "--executor", choices=("serial", "process", "ray"), default=None, help="default: process"
-    )
-    sp.add_argument("--workers", type=A.positive_int, default=None, help="default: one per core")
-    sp.add_argument(
-        "--timeout",
-        type=A.positive_float,
-        default=None,
-        help="seconds per evaluation (default 600)",
-    )
-    sp.add_argument("--address", default=None, help="Ray cluster address")
+    for flag, kw in RUN_FLAGS:  # left out: None (the default, or a resumed run's own)
+        sp.add_argument(flag, default=None, **kw)
     sp.add_argument("--out", help="run directory")
     sp.add_argument("--resume", metavar="DIR", help="continue a run")
     sp.add_argument("--json", action="store_true")

@@ -50,6 +50,35 @@ SETTINGS = {
     "patience": "patience",
 }
 
+# the flags of run settings, as argparse takes them (each defaults to None: see _given)
+SETTING_FLAGS = (
+    ("--data", {"help": "ndigits (default), or NAME:PATH (nmnist, dvsgesture, cifar10dvs, cifar10)"}),
+    ("--epochs", {"type": A.positive_int,
+                  "help": "default 5 (on --resume: as the run said; --extend adds epochs)"}),
+    ("--extend", {"type": A.positive_int, "metavar": "N",
+                  "help": "with --resume: train N more epochs, a new cosine segment after the planned ones"}),
+    ("--extend-lr", {"type": A.positive_float, "metavar": "LR",
+                     "help": "the extension's peak learning rate (default: the run's lr / 10)"}),
+    ("--batch", {"type": A.positive_int, "help": "default 32"}),
+    ("--lr", {"type": A.positive_float, "help": "default 0.002"}),
+    ("--optimizer", {"choices": ("adamw", "sgd"), "help": "default adamw"}),
+    ("--weight-decay", {"type": A.non_negative_float, "help": "default 0"}),
+    ("--warmup", {"type": A.non_negative_float,
+                  "help": "epochs of linear warm-up before cosine decay (default 0.5)"}),
+    ("--loss", {"choices": ("ce", "count_mse"),
+                "help": "ce (default), or count_mse: AutoSNN's MSE on spike-count frequency"}),
+    ("--label-smoothing", {"type": A.fraction_below_one, "help": "default 0"}),
+    ("--clip", {"type": A.non_negative_float, "help": "gradient-norm clip (0: none; default 1)"}),
+    ("--no-amp", {"action": "store_true", "help": "no mixed precision on CUDA"}),
+    ("--seed", {"type": A.seed, "help": "default 0"}),
+    ("--val", {"type": A.fraction_below_one,
+               "help": "fraction of the training split held out for validation (default 0: none)"}),
+    ("--patience", {"type": A.positive_int,
+                    "help": "stop after N epochs without a better validation accuracy; the best "
+                    "weights go to DIR/best.pt (needs --val)"}),
+    ("--limit", {"type": A.positive_int, "help": "a class-balanced subset of N-Digits"}),
+)  # fmt: skip
+
 
 def _given(args) -> dict:
     """The settings the command line gives explicitly, as TrainConfig fields."""
@@ -187,74 +216,8 @@ def cmd_train(args) -> int:
 def add_parsers(sub, limits) -> None:
     sp = sub.add_parser("train", help="train a network with surrogate gradients (BPTT)")
     sp.add_argument("file", metavar="FILE", nargs="?")
-    sp.add_argument(
-        "--data",
-        default=None,
-        help="ndigits (default), or NAME:PATH (nmnist, dvsgesture, cifar10dvs, cifar10)",
-    )
-    sp.add_argument(
-        "--epochs",
-        type=A.positive_int,
-        default=None,
-        help="default 5 (on --resume: as the run said; --extend adds epochs)",
-    )
-    sp.add_argument(
-        "--extend",
-        type=A.positive_int,
-        default=None,
-        metavar="N",
-        help="with --resume: train N more epochs, a new cosine segment after the planned ones",
-    )
-    sp.add_argument(
-        "--extend-lr",
-        type=A.positive_float,
-        default=None,
-        metavar="LR",
-        help="the extension's peak learning rate (default: the run's lr / 10)",
-    )
-    sp.add_argument("--batch", type=A.positive_int, default=None, help="default 32")
-    sp.add_argument("--lr", type=A.positive_float, default=None, help="default 0.002")
-    sp.add_argument("--optimizer", choices=("adamw", "sgd"), default=None, help="default adamw")
-    sp.add_argument("--weight-decay", type=A.non_negative_float, default=None, help="default 0")
-    sp.add_argument(
-        "--warmup",
-        type=A.non_negative_float,
-        default=None,
-        help="epochs of linear warm-up before cosine decay (default 0.5)",
-    )
-    sp.add_argument(
-        "--loss",
-        choices=("ce", "count_mse"),
-        default=None,
-        help="ce (default), or count_mse: AutoSNN's MSE on spike-count frequency",
-    )
-    sp.add_argument("--label-smoothing", type=A.fraction_below_one, default=None, help="default 0")
-    sp.add_argument(
-        "--clip",
-        type=A.non_negative_float,
-        default=None,
-        help="gradient-norm clip (0: none; default 1)",
-    )
-    sp.add_argument(
-        "--no-amp", action="store_true", default=None, help="no mixed precision on CUDA"
-    )
-    sp.add_argument("--seed", type=A.seed, default=None, help="default 0")
-    sp.add_argument(
-        "--val",
-        type=A.fraction_below_one,
-        default=None,
-        help="fraction of the training split held out for validation (default 0: none)",
-    )
-    sp.add_argument(
-        "--patience",
-        type=A.positive_int,
-        default=None,
-        help="stop after N epochs without a better validation accuracy; the best weights "
-        "go to DIR/best.pt (needs --val)",
-    )
-    sp.add_argument(
-        "--limit", type=A.positive_int, default=None, help="a class-balanced subset of N-Digits"
-    )
+    for flag, kw in SETTING_FLAGS:  # left out: None (the default, or a resumed run's own)
+        sp.add_argument(flag, default=None, **kw)
     sp.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     sp.add_argument("--out", help="training directory (default out/train/NAME)")
     sp.add_argument("--resume", metavar="DIR", help="continue a training directory")

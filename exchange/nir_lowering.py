@@ -137,17 +137,22 @@ def _linear(step: Step) -> Lowered:
     return Lowered([*_flattened(step), (f"linear{step.index}", node)])
 
 
-def _avgpool(step: Step) -> Lowered:
-    import nir
-
-    op = step.op
+def _window(op) -> dict:
+    """A pooling operation's square window as NIR's pooling nodes take it."""
     k = op.get("kernel")
     s = op.get("stride") if op.get("stride") is not None else k
     p = op.get("padding")
-    node = nir.AvgPool2d(
-        kernel_size=np.array([k, k]), stride=np.array([s, s]), padding=np.array([p, p])
-    )
-    return Lowered([(f"avgpool{step.index}", node)])
+    return {
+        "kernel_size": np.array([k, k]),
+        "stride": np.array([s, s]),
+        "padding": np.array([p, p]),
+    }
+
+
+def _avgpool(step: Step) -> Lowered:
+    import nir
+
+    return Lowered([(f"avgpool{step.index}", nir.AvgPool2d(**_window(step.op)))])
 
 
 def _gap(step: Step) -> Lowered:
@@ -171,14 +176,8 @@ def _maxpool(step: Step) -> Lowered:
 
     if not step.binary_in:  # unsupported() refuses this before anything is built
         raise ValueError("max-pooling of non-spike values has no exact NIR lowering")
-    op = step.op
-    k = op.get("kernel")
-    s = op.get("stride") if op.get("stride") is not None else k
-    p = op.get("padding")
-    pool = nir.SumPool2d(
-        kernel_size=np.array([k, k]), stride=np.array([s, s]), padding=np.array([p, p])
-    )
-    threshold = nir.Threshold(threshold=full(op.out_shape, 0.5))
+    pool = nir.SumPool2d(**_window(step.op))
+    threshold = nir.Threshold(threshold=full(step.op.out_shape, 0.5))
     return Lowered([(f"maxpool{step.index}", pool), (f"maxpool{step.index}_any", threshold)])
 
 
