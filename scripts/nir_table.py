@@ -93,21 +93,10 @@ def hand_built():
         None,
     )
     i, o = _io([4], [5])
-    yield (
-        "recurrence without a Delay",
-        "by hand (snnTorch style)",
-        _graph(
-            {
-                "in": i,
-                "fc": _dense(rng, 5, 4),
-                "lif": _lif(5),
-                "rec": _dense(rng, 5, 5, False),
-                "out": o,
-            },
-            [("in", "fc"), ("fc", "lif"), ("lif", "rec"), ("rec", "lif"), ("lif", "out")],
-        ),
-        None,
-    )
+    yield "recurrence without a Delay", "by hand (snnTorch style)", _graph(
+        {"in": i, "fc": _dense(rng, 5, 4), "lif": _lif(5), "rec": _dense(rng, 5, 5, False), "out": o},
+        [("in", "fc"), ("fc", "lif"), ("lif", "rec"), ("rec", "lif"), ("lif", "out")],
+    ), None  # fmt: skip
     i, o = _io([4], [5])
     yield "recurrence through Delay(1 step)", "by hand", _graph(
         {"in": i, "fc": _dense(rng, 5, 4), "lif": _lif(5), "rec": _dense(rng, 5, 5, False),
@@ -122,22 +111,10 @@ def hand_built():
          ("both", "o"), ("o", "out")],
     ), None  # fmt: skip
     i, o = _io([4], [3])
-    yield (
-        "two populations into the Output",
-        "by hand",
-        _graph(
-            {
-                "in": i,
-                "fa": _dense(rng, 3, 4),
-                "fb": _dense(rng, 3, 4),
-                "a": _lif(3),
-                "b": _lif(3),
-                "out": o,
-            },
-            [("in", "fa"), ("in", "fb"), ("fa", "a"), ("fb", "b"), ("a", "out"), ("b", "out")],
-        ),
-        None,
-    )
+    yield "two populations into the Output", "by hand", _graph(
+        {"in": i, "fa": _dense(rng, 3, 4), "fb": _dense(rng, 3, 4), "a": _lif(3), "b": _lif(3), "out": o},
+        [("in", "fa"), ("in", "fb"), ("fa", "a"), ("fb", "b"), ("a", "out"), ("b", "out")],
+    ), None  # fmt: skip
     shape = (3, 6, 6)
     i, o = _io([2, 6, 6], [27])
     yield "Conv2d 'same' → CubaLIF(v_leak) → SumPool2d", "by hand (NIR test shapes)", _graph(

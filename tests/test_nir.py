@@ -209,35 +209,26 @@ def test_snntorch_reads_the_export_too(tmp_path):
     torch.testing.assert_close(torch.stack(outs).detach(), ours.detach(), atol=ATOL, rtol=0)
 
 
+def _conv3x3(weight, bias):
+    """A 3×3 'same' convolution node on 6×6 maps."""
+    f32 = np.float32
+    return nir.Conv2d(input_shape=(6, 6), weight=weight.astype(f32), stride=1, padding=1,
+                      dilation=1, groups=1, bias=bias.astype(f32))  # fmt: skip
+
+
 def hand_built_graph():
     rng = np.random.default_rng(0)
     f32 = np.float32
     nodes = {
         "in": nir.Input(input_type={"input": np.array([2, 6, 6])}),
-        "conv": nir.Conv2d(
-            input_shape=(6, 6),
-            weight=rng.normal(0, 0.8, (3, 2, 3, 3)).astype(f32),
-            stride=1,
-            padding=1,
-            dilation=1,
-            groups=1,
-            bias=rng.normal(0, 0.1, 3).astype(f32),
-        ),
+        "conv": _conv3x3(rng.normal(0, 0.8, (3, 2, 3, 3)), rng.normal(0, 0.1, 3)),
         "lif": nir.LIF(
             tau=np.full((3, 6, 6), 0.004, f32),
             r=np.full((3, 6, 6), 2.0, f32),
             v_leak=np.zeros((3, 6, 6), f32),
             v_threshold=np.full((3, 6, 6), 0.5, f32),
         ),
-        "rec": nir.Conv2d(
-            input_shape=(6, 6),
-            weight=rng.normal(0, 0.3, (3, 3, 3, 3)).astype(f32),
-            stride=1,
-            padding=1,
-            dilation=1,
-            groups=1,
-            bias=np.zeros(3, f32),
-        ),
+        "rec": _conv3x3(rng.normal(0, 0.3, (3, 3, 3, 3)), np.zeros(3)),
         "delay": nir.Delay(delay=np.full((3, 6, 6), 0.001, f32), metadata={"shape": [3, 6, 6]}),
         "pool": nir.SumPool2d(
             kernel_size=np.array([2, 2]), stride=np.array([2, 2]), padding=np.array([0, 0])
