@@ -34,6 +34,7 @@ from ..dsl import construct as C
 from ..dsl.frames import RESERVED
 from ..dsl.parser import keywords
 from .errors import NIRImportError
+from .nir_import_neurons import import_neuron, uniform
 from .nir_weights import imported_weights
 
 NEURONS = ("LIF", "CubaLIF", "IF", "LI", "CubaLI")
@@ -51,15 +52,6 @@ class _Edge:
     delayed: bool = False
     ops: list = field(default_factory=list)  # ast.Call, in order
     weights: list[tuple[int, str]] = field(default_factory=list)  # (op index, NIR node)
-
-
-def _uniform(node_name, field_name, array) -> float:
-    a = np.asarray(array, dtype=np.float64).reshape(-1)
-    if a.size and not np.allclose(a, a[0]):
-        raise NIRImportError(
-            f"NIR node '{node_name}': {field_name} differs between neurons; snarc populations are homogeneous"
-        )
-    return float(a[0]) if a.size else 0.0
 
 
 def _positive(value, what: str, kind):
@@ -244,7 +236,7 @@ class _Importer:
             node = self.g.nodes[n]
             k = self.kind[n]
             if k == "Delay":
-                steps = _uniform(n, "delay", node.delay) / self.dt
+                steps = uniform(n, "delay", node.delay) / self.dt
                 if abs(steps - 1.0) > 1e-6:
                     raise NIRImportError(
                         f"NIR node '{n}': a delay of {steps:g} steps; snarc's feedback and "
@@ -317,7 +309,7 @@ class _Importer:
         after = edge.nodes[i + 1] if i + 1 < len(edge.nodes) else None
         if after is None or self.kind[after] != "Threshold":
             return False
-        theta = _uniform(after, "threshold", self.g.nodes[after].threshold)
+        theta = uniform(after, "threshold", self.g.nodes[after].threshold)
         before = edge.nodes[:i]
         spikes = self.kind[edge.src] in SPIKING and all(
             self.kind[b] in ("Flatten",) for b in before
@@ -372,64 +364,7 @@ class _Importer:
     # ---------------------------------------------------------------- neurons
     def neuron(self, n: str) -> tuple[ast.NeuronRef, float]:
         """(the snarc neuron, input gain to fold into the incoming weights)."""
-        node = self.g.nodes[n]
-        k = self.kind[n]
-        meta = getattr(node, "metadata", {}) or {}
-        soft = meta.get("reset") == "subtract"
-        scale = self.dt if self.source != "norse" else self.dt * self.dt
-
-        def tau(x, what):
-            return _uniform(n, what, x) / scale
-
-        parts: dict = {}
-        gain = 1.0
-        if k in ("LIF", "CubaLIF", "IF"):
-            v_th = _uniform(n, "v_threshold", node.v_threshold)
-            v_reset = (
-                _uniform(n, "v_reset", node.v_reset)
-                if getattr(node, "v_reset", None) is not None
-                else 0.0
-            )
-            gain = _uniform(n, "r", node.r) if getattr(node, "r", None) is not None else 1.0
-        if k == "LIF":
-            parts["tau_mem"] = tau(node.tau, "tau")
-            v_leak = _uniform(n, "v_leak", node.v_leak)
-            if v_leak:
-                parts["v_leak"] = v_leak
-            model = "LIF"
-        elif k == "CubaLIF":
-            tau_syn = tau(node.tau_syn, "tau_syn")
-            parts.update(tau_mem=tau(node.tau_mem, "tau_mem"), tau_syn=tau_syn)
-            v_leak = _uniform(n, "v_leak", node.v_leak)
-            if v_leak:
-                parts["v_leak"] = v_leak
-            w_in = _uniform(n, "w_in", node.w_in)
-            gain *= (
-                w_in / tau_syn
-            )  # snarc's current jumps by the input; NIR's by w_in · input / tau_syn
-            model = "LIF"
-        elif k == "IF":
-            model = "IF"
-        elif k == "CubaLI":
-            if _uniform(n, "v_leak", node.v_leak):
-                raise NIRImportError(
-                    f"NIR node '{n}': CubaLI with a nonzero v_leak is not supported"
-                )
-            tau_syn = tau(node.tau_syn, "tau_syn")
-            gain = _uniform(n, "r", node.r) * _uniform(n, "w_in", node.w_in) / tau_syn
-            args = C.args(tau_mem=tau(node.tau_mem, "tau_mem"), tau_syn=tau_syn)
-            return ast.NeuronRef(name="LI", args=args), gain
-        else:  # LI
-            if _uniform(n, "v_leak", node.v_leak):
-                raise NIRImportError(f"NIR node '{n}': LI with a nonzero v_leak is not supported")
-            gain = _uniform(n, "r", node.r)
-            return ast.NeuronRef(name="LI", args=C.args(tau_mem=tau(node.tau, "tau"))), gain
-        parts["v_th"] = v_th
-        if v_reset:
-            parts["v_reset"] = v_reset
-        if soft:
-            parts["reset"] = "soft"
-        return ast.NeuronRef(name=model, args=C.args(**parts)), gain
+        return import_neuron(n, self.g.nodes[n], self.kind[n], self.dt, self.source)
 
     # ---------------------------------------------------------------- program
     def program(self):
