@@ -616,3 +616,27 @@ def test_same_padding_and_cuba_v_leak_import():
     x = (torch.rand(6, 3, 2, 5, 5, generator=torch.Generator().manual_seed(2)) < 0.5).float()
     text = _agree(graph, x)
     assert "padding: 1" in text and "v_leak: 0.2" in text
+
+
+@pytest.mark.parametrize("space", ["autosnn", "snasnet", "genetic", "msenas"])
+def test_genomes_of_every_shipped_space_export_or_are_refused_for_signs(space):
+    """issue 15: genomes of the shipped spaces export (max-pooling and concatenation are
+    lowered exactly); MSE-NAS's are refused, naming their signed connections (NIR has no
+    rectification) and max-pools of signed, non-spike currents."""
+    from snarc.evolution.operators import random_genome
+    from snarc.evolution.space import load_space
+
+    sp = load_space(space)
+    rng = np.random.default_rng(0)
+    for _ in range(3):
+        graph = sp.validate(sp.canonical(random_genome(sp, rng)))
+        net = snarc.compile(graph)
+        if space != "msenas":
+            assert isinstance(to_nir(net, graph), nir.NIRGraph)
+            continue
+        with pytest.raises(NIRExportError) as info:
+            to_nir(net, graph)
+        problems = [p for p in info.value.message.splitlines() if p.startswith("  - ")]
+        assert any("NIR cannot rectify" in p for p in problems)
+        allowed = ("NIR cannot rectify", "pools non-spike values")
+        assert all(any(a in p for a in allowed) for p in problems), problems
