@@ -24,7 +24,10 @@ def network(args, what: str):
     """The elaborated network of ``args.file`` (its warnings printed); errors go to main()."""
     graph = elaborate(Path(args.file), max_params=args.max_params)
     if graph is None:
-        raise SnarcError(f"{args.file} is a library file: it has no network to {what}")
+        raise SnarcError(
+            f"{args.file} is a library file: it has no network to {what}",
+            hint="draw one of its motifs with --motif NAME" if what == "draw" else None,
+        )
     print_warnings(graph)
     return graph
 

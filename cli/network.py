@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ..dsl import SnarcError
 from . import args as A
-from .common import limits, network, print_error
+from .common import limits, network, print_error, print_warnings
 
 
 def cmd_compile(args) -> int:
@@ -69,11 +69,16 @@ def cmd_compile(args) -> int:
 def cmd_render(args) -> int:
     from ..render import RenderError, layout, render_file
 
-    graph = network(args, "draw")
+    if args.motif:  # one motif of a file, drawn alone
+        from ..render.motif import motif_graph
+
+        graph = motif_graph(Path(args.file), args.motif, args.args or "", args.input)
+        print_warnings(graph)
+    else:
+        graph = network(args, "draw")
+    stem = Path(args.file).stem + (f"-{args.motif}" if args.motif else "")
     out = (
-        Path(args.output)
-        if args.output
-        else Path(args.file).with_name(f"{Path(args.file).stem}-{args.scale}.svg")
+        Path(args.output) if args.output else Path(args.file).with_name(f"{stem}-{args.scale}.svg")
     )
     try:
         render_file(layout(graph, args.scale), out)
@@ -157,6 +162,14 @@ def add_parsers(sub, limits=limits) -> None:
         "-o", "--output", metavar="OUT", help="OUT.svg, .png, .pdf or .dot (default FILE-SCALE.svg)"
     )
     sp.add_argument("--scale", choices=("macro", "meso", "micro"), default="meso")
+    sp.add_argument("--motif", metavar="NAME", help="draw this motif of FILE on its own")
+    sp.add_argument("--args", metavar="ARGS", help='the motif\'s arguments, e.g. "16, k: 5"')
+    sp.add_argument(
+        "--input",
+        default="frames(2, 32, 32)",
+        metavar="SHAPE",
+        help="the input the motif is drawn on, e.g. image(3, 32, 32)",
+    )
     limits(sp)
     sp.set_defaults(func=cmd_render)
     sp = sub.add_parser(

@@ -164,3 +164,41 @@ def test_png_drawings_are_large_enough_to_read(tmp_path):
     out = render_file(layout(snarc.elaborate(SELF_LOOP), "macro"), tmp_path / "m.png")
     width, height = struct.unpack(">II", out.read_bytes()[16:24])  # the PNG's IHDR
     assert width >= 500 and height >= 500
+
+
+def test_a_motif_is_drawn_on_its_own(tmp_path, capsys):
+    """issue 18: `snarc render LIB --motif NAME --args ... --input ...`."""
+    from snarc.cli.main import main
+    from snarc.render.motif import motif_graph
+
+    lib = tmp_path / "lib.snarc"
+    lib.write_text(
+        "neuron lif = LIF()\nmotif pair(c, k = 3) {\n  a, b : lif\n  in -> a : conv(k, c)\n"
+        "  a -> b : conv(k, c)\n  b ..> b : conv(1, c)\n  out b\n}\n"
+    )
+    g = motif_graph(lib, "pair", "8, k: 5", "frames(2, 16, 16)")
+    assert g.nodes["m.b"].shape == (8, 16, 16)
+    assert ("m.b", "m.b") in {(u, v) for u, v in g.edges()}
+    out = tmp_path / "pair.dot"
+    assert (
+        main(
+            [
+                "render",
+                str(lib),
+                "--motif",
+                "pair",
+                "--args",
+                "8",
+                "-o",
+                str(out),
+                "--scale",
+                "micro",
+            ]
+        )
+        == 0
+    )
+    assert "cluster_m" in out.read_text()
+    assert main(["render", str(lib), "-o", str(out)]) == 1
+    assert "--motif NAME" in capsys.readouterr().err
+    assert main(["render", str(lib), "--motif", "trio", "-o", str(out)]) == 1
+    assert "its motifs: pair" in capsys.readouterr().err
