@@ -48,6 +48,7 @@ SETTINGS = {
     "limit": "limit",
     "val": "val",
     "patience": "patience",
+    "tensorboard": "tensorboard",
 }
 
 # the flags of run settings, as argparse takes them (each defaults to None: see _given)
@@ -77,6 +78,7 @@ SETTING_FLAGS = (
                     "help": "stop after N epochs without a better validation accuracy; the best "
                     "weights go to DIR/best.pt (needs --val)"}),
     ("--limit", {"type": A.positive_int, "help": "a class-balanced subset of N-Digits"}),
+    ("--tensorboard", {"metavar": "DIR", "help": "write TensorBoard event files to DIR (per epoch)"}),
 )  # fmt: skip
 
 
@@ -100,6 +102,9 @@ def _keep_settings(cfg, given: dict, args) -> None:
     it (a changed learning rate or batch would make the result neither run's)."""
     flags = {name: dest for dest, name in SETTINGS.items()}
     for name, value in given.items():
+        if name in type(cfg).RUNTIME:  # e.g. --tensorboard: may change on resume
+            setattr(cfg, name, value)
+            continue
         if value != getattr(cfg, name):
             flag = "--" + flags[name].replace("_", "-")
             shown = "" if flag == "--no-amp" else f" {value}"

@@ -310,3 +310,26 @@ def test_validation_split_and_early_stopping(cache, tmp_path):
     assert again["epochs"] == 3
     with pytest.raises(TrainError, match="needs a validation split"):
         train(silent, TrainConfig(epochs=2, limit=60, patience=2), tmp_path / "x", progress=False)
+
+
+def test_training_logs_to_tensorboard(cache, tmp_path):
+    """issue 18: --tensorboard DIR writes each epoch's scalars (read back with
+    TensorBoard's own event reader)."""
+    pytest.importorskip("tensorboard")
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    prog = tmp_path / "tiny.snarc"
+    prog.write_text(TINY)
+    board = tmp_path / "tb"
+    args = ["train", str(prog), "--epochs", "2", "--limit", "60", "--val", "0.2"]
+    assert main([*args, "--out", str(tmp_path / "t"), "--tensorboard", str(board), "--quiet"]) == 0
+    acc = EventAccumulator(str(board))
+    acc.Reload()
+    tags = set(acc.Tags()["scalars"])
+    assert {
+        "train/loss",
+        "accuracy/test",
+        "accuracy/validation",
+        "activity/spikes_per_sample",
+    } <= tags
+    assert [e.step for e in acc.Scalars("accuracy/test")] == [1, 2]

@@ -31,6 +31,7 @@ class TrainConfig:
     threads: int | None = None
     val: float = 0.0  # fraction of the training split held out for validation (0: none)
     patience: int | None = None  # stop after this many epochs without a better val accuracy
+    tensorboard: str | None = None  # a directory for TensorBoard event files (per epoch)
     # epochs added to a finished schedule by `snarc train --resume DIR --extend N`:
     # [[epochs added, peak lr], ...]; ``epochs`` counts them too
     extensions: list = field(default_factory=list)
@@ -50,7 +51,7 @@ class TrainConfig:
             )
 
     # may differ on resume (the plan of epochs and extensions is checked on its own)
-    RUNTIME = ("epochs", "device", "threads", "extensions")
+    RUNTIME = ("epochs", "device", "threads", "extensions", "tensorboard")
 
     def lr_at(self, step: int, steps_per_epoch: int) -> float:
         """The learning rate of optimiser step ``step`` (counted from the run's start).

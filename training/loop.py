@@ -27,7 +27,7 @@ from .checkpoint import read_checkpoint, write_checkpoint
 from .config import CHECKPOINT, TrainConfig, program_hash
 from .data import load_tensors
 from .errors import TrainError
-from .metrics import write_metrics
+from .metrics import TensorBoard, write_metrics
 
 
 def _dist():
@@ -218,6 +218,7 @@ def _train(text, cfg, out, resume, progress, log, name, path) -> dict:
         atomic_write(out / "program.snarc", text)
     from tqdm import tqdm
 
+    board = TensorBoard(cfg.tensorboard) if cfg.tensorboard and rank == 0 else None
     for epoch in range(start, cfg.epochs):
         t0 = time.perf_counter()
         model.train()
@@ -317,6 +318,8 @@ def _train(text, cfg, out, resume, progress, log, name, path) -> dict:
                 write_checkpoint(out / BEST, {"model": net.state_dict(), **best})
             write_checkpoint(ckpt_path, payload)
             write_metrics(out, history, name, params)
+            if board is not None:
+                board.epoch(row)
             log(
                 f"epoch {epoch + 1}/{cfg.epochs}: loss {row['train_loss']:.3f}  train {row['train_accuracy']:.3f}  "
                 f"test {row['test_accuracy']:.3f}  spikes/sample {row['spikes_per_sample']:,.0f}  {row['wall_s']:.1f} s"
@@ -328,6 +331,8 @@ def _train(text, cfg, out, resume, progress, log, name, path) -> dict:
                 f"(best {best['val_accuracy']:.3f} at epoch {best['epoch']}, weights in {out / BEST})"
             )
             break
+    if board is not None:
+        board.close()
     if world > 1:
         import torch.distributed as dist
 

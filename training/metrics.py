@@ -62,3 +62,42 @@ def write_metrics(out: Path, history: list[dict], name: str, params: int) -> Non
     fig.savefig(b, format="png", dpi=110, bbox_inches="tight")
     plt.close(fig)
     atomic_write(out / "curves.png", b.getvalue())
+
+
+class TensorBoard:
+    """Each epoch's row as TensorBoard scalars (``train/loss``, ``accuracy/test``, ...),
+    written with ``torch.utils.tensorboard`` (needs the ``tensorboard`` package:
+    ``pip install snarc[tensorboard]``)."""
+
+    SCALARS = {
+        "train_loss": "train/loss",
+        "train_accuracy": "accuracy/train",
+        "test_accuracy": "accuracy/test",
+        "val_accuracy": "accuracy/validation",
+        "spikes_per_sample": "activity/spikes_per_sample",
+        "sops_per_sample": "activity/sops_per_sample",
+        "energy_j_per_sample": "activity/energy_j_per_sample",
+        "lr": "train/lr",
+        "wall_s": "train/wall_s",
+    }
+
+    def __init__(self, directory):
+        from .errors import TrainError
+
+        try:
+            from torch.utils.tensorboard import SummaryWriter
+        except ImportError:
+            raise TrainError(
+                "--tensorboard needs the tensorboard package",
+                hint="pip install 'snarc[tensorboard]' (or pip install tensorboard)",
+            ) from None
+        self.writer = SummaryWriter(log_dir=str(directory))
+
+    def epoch(self, row: dict) -> None:
+        for key, tag in self.SCALARS.items():
+            if key in row:
+                self.writer.add_scalar(tag, row[key], row["epoch"])
+        self.writer.flush()
+
+    def close(self) -> None:
+        self.writer.close()
