@@ -1,13 +1,14 @@
 # The two commands a new user runs: `make demo` and `make test`.
 # Each sets up everything it needs: a virtual environment in .venv with snarc
-# installed in editable mode, and graphviz's `dot` (apt) where missing and permitted.
+# installed in editable mode, and graphviz's `dot` (apt) where missing and permitted;
+# under CI also chromium, for the browser test of `snarc runs serve`.
 
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.snarc-installed
 
-.PHONY: demo test lint format setup graphviz clean bench images
+.PHONY: demo test lint format setup graphviz browser clean bench images
 
 setup: $(STAMP)
 
@@ -18,12 +19,15 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 graphviz:
-	@bash scripts/ensure-graphviz.sh
+	@bash scripts/ensure-apt.sh dot graphviz "render SVG/PNG drawings"
+
+browser:
+	@bash scripts/ensure-apt.sh chromium chromium "run the browser test of snarc runs serve"
 
 demo: $(STAMP) graphviz
 	$(PY) -m snarc.demo
 
-test: $(STAMP) graphviz
+test: $(STAMP) graphviz $(if $(CI),browser)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m pytest tests

@@ -153,6 +153,21 @@ def cmd_runs(args) -> int:
     return 0
 
 
+def cmd_serve(args) -> int:
+    from ..evolution.serve import serve
+
+    def ready(url: str) -> None:
+        print(f"{args.dir}: following the run at {url} (Ctrl-C to stop)", flush=True)
+
+    try:
+        serve(Path(args.dir), port=args.port, ready=ready)
+    except KeyboardInterrupt:
+        pass
+    except OSError as err:
+        raise SnarcError(f"cannot serve on port {args.port}: {err.strerror or err}") from None
+    return 0
+
+
 def cmd_spaces(args) -> int:
     from ..evolution.space import load_space, shipped_spaces
 
@@ -189,6 +204,10 @@ def add_parsers(sub, limits) -> None:
     show.add_argument("dir", metavar="DIR")
     show.add_argument("--json", action="store_true")
     show.set_defaults(func=cmd_runs)
+    page = rs.add_parser("serve", help="a local web page that follows a run as it goes")
+    page.add_argument("dir", metavar="DIR")
+    page.add_argument("--port", type=int, default=8765, help="on 127.0.0.1 (0: any free port)")
+    page.set_defaults(func=cmd_serve)
 
     sp = sub.add_parser("spaces", help="the shipped search spaces and their sizes")
     sp.add_argument("-v", "--verbose", action="store_true")
