@@ -286,6 +286,32 @@ class LIF(NeuronModule):
         return f"tau_mem={self.tau_mem:g}{syn}, " + super().extra_repr()
 
 
+class Leaky(NeuronModule):
+    """snnTorch's ``Leaky`` (with ``reset_delay=False``): ``v ← β·v + x`` with the input
+    unscaled, a spike above ``v_th``, the reset in the same step (soft by default)."""
+
+    model = "Leaky"
+    fusable = True
+
+    def __init__(self, params, dt):
+        super().__init__(params, dt)
+        self.beta = float(params["beta"])
+
+    def fused_decay(self, c):
+        return self.beta, 0.0
+
+    def initial(self, a):
+        return MembraneState(torch.zeros_like(a))
+
+    def step(self, a, state, c):
+        v = torch.add(a, state.v, alpha=self.beta)
+        z = self.spike(v - self.v_th)
+        return z, MembraneState(self.reset(v, z))
+
+    def extra_repr(self):
+        return f"beta={self.beta:g}, " + super().extra_repr()
+
+
 class IF(NeuronModule):
     model = "IF"
     fusable = True
@@ -455,5 +481,5 @@ class LI(NeuronModule):
 
 
 NEURON_BUILDERS: dict[str, type[NeuronModule]] = {
-    cls.model: cls for cls in (LIF, IF, PLIF, ALIF, Izhikevich, LI)
+    cls.model: cls for cls in (LIF, Leaky, IF, PLIF, ALIF, Izhikevich, LI)
 }

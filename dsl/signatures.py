@@ -8,7 +8,7 @@ never disagree about what ``conv(3, 16)`` means.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 REQUIRED = object()
@@ -418,6 +418,21 @@ NEURON_MODELS: dict[str, NeuronModel] = {
             optional_time_constants=("tau_syn",),
         ),
         NeuronModel("IF", _COMMON_SPIKING, "integrate-and-fire (no leak)"),
+        NeuronModel(
+            "Leaky",
+            (
+                ArgDef(
+                    "beta",
+                    "float",
+                    0.9,
+                    check=lambda v: None if 0 < v < 1 else "must be in (0, 1)",
+                    doc="membrane decay per step (snnTorch's beta)",
+                ),
+                *(replace(a, default="soft") if a.name == "reset" else a for a in _COMMON_SPIKING),
+            ),
+            "snnTorch's Leaky: v ← beta·v + x, the input unscaled, soft reset by default "
+            "(reset_delay=False)",
+        ),
         NeuronModel(
             "PLIF",
             (

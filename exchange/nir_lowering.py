@@ -285,6 +285,22 @@ def _lif(n: NeuronStep):
     )
 
 
+def _leaky(n: NeuronStep):
+    """snnTorch's Leaky as NIR's LIF (as snnTorch exports it): tau = dt/(1 − beta),
+    r = 1/(1 − beta), so that NIR's Euler step is ``v ← beta·v + x``."""
+    import nir
+
+    k = 1.0 - n.p("beta")
+    return nir.LIF(
+        tau=full(n.shape, n.program_dt / k * n.time_scale),
+        r=full(n.shape, 1.0 / k),
+        v_leak=full(n.shape, 0.0),
+        v_threshold=full(n.shape, n.p("v_th", 1.0)),
+        v_reset=full(n.shape, n.p("v_reset", 0.0)),
+        metadata=n.meta(),
+    )
+
+
 def _plif(n: NeuronStep):
     import nir
 
@@ -324,6 +340,7 @@ def _li(n: NeuronStep):
 
 NEURON_EXPORTERS: dict[str, Callable[[NeuronStep], Any]] = {
     "LIF": _lif,
+    "Leaky": _leaky,
     "PLIF": _plif,
     "IF": _if,
     "LI": _li,

@@ -81,3 +81,49 @@ def test_snntorch_default_reset_delay_is_not_the_same_neuron():
         mems.append(mem)
     _, v = _snarc(f"LIF(tau_mem: 5.0, v_th: {threshold}, reset: soft)", 1 / (1 - beta), x)
     assert not torch.allclose(v, torch.stack(mems), atol=1e-3)
+
+
+@pytest.mark.parametrize("mechanism, reset", [("subtract", "soft"), ("zero", "hard")])
+@pytest.mark.parametrize("fused", [True, False])
+def test_snntorch_leaky_is_snarcs_leaky_exactly(mechanism, reset, fused):
+    """snarc's `Leaky(beta: β)` is snnTorch's Leaky (reset_delay=False) with the input
+    unscaled: the same spikes and membrane potentials, no weight rescaling."""
+    snntorch = pytest.importorskip("snntorch")
+    beta, threshold = 0.8, 0.6
+    x = _input(0.5, seed=4)
+    lif = snntorch.Leaky(
+        beta=beta, threshold=threshold, reset_mechanism=mechanism, reset_delay=False
+    )
+    mem, spikes, mems = torch.zeros(B, N), [], []
+    for t in range(T):
+        spk, mem = lif(x[t], mem)
+        spikes.append(spk)
+        mems.append(mem)
+    prog = f"network c {{\n  input vector({N}) steps {T}\n  a : Leaky(beta: {beta}, v_th: {threshold}, reset: {reset})\n  in -> a : linear({N})\n  readout a over sum\n}}\n"
+    net = snarc.compile(prog, fused_neurons=fused)
+    with torch.no_grad():
+        (w,) = [p for n, p in net.named_parameters() if n.endswith("weight")]
+        w.copy_(torch.eye(N))
+        z = net.run(x)["a"]
+        _, traces = net(x, return_traces=True)
+    assert torch.stack(spikes).sum() > 10
+    torch.testing.assert_close(z, torch.stack(spikes), rtol=0, atol=0)
+    torch.testing.assert_close(traces["a"], torch.stack(mems), rtol=1e-5, atol=1e-5)
+
+
+def test_leaky_exports_to_nir_as_snntorch_does():
+    import numpy as np
+
+    from snarc.exchange.nir_export import to_nir
+    from snarc.exchange.nir_reference import Reference
+
+    prog = "network c {\n  input vector(6) steps 10\n  a : Leaky(beta: 0.7, v_th: 0.4)\n  in -> a : linear(5)\n  readout a over sum\n}\n"
+    graph = snarc.elaborate(prog)
+    torch.manual_seed(0)
+    net = snarc.compile(graph)
+    x = _input(1.0, seed=5)[:10, :, :6]
+    with torch.no_grad():
+        ours = net.run(x)["readout"].double().numpy()
+    ref = Reference(to_nir(net, graph)).run(x.numpy())["output"]
+    assert ours.sum() > 0
+    np.testing.assert_allclose(ref, ours, atol=1e-5, rtol=0)
