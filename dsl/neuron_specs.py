@@ -9,7 +9,7 @@ from . import messages as M
 from .errors import SnarcNameError, SnarcTypeError, SnarcValueError
 from .frames import Frame
 from .ir import NeuronSpec
-from .signatures import NEURON_MODELS
+from .signatures import NEURON_MODELS, ArgDef, positive
 from .values import UNKNOWN, NeuronValue, describe, suggest
 
 
@@ -32,7 +32,21 @@ class NeuronResolver:
         model = NEURON_MODELS.get(model_name)
         if model is None:
             raise self.problem(M.unknown_neuron_model(model_name, span))
-        bound = self.bind(model_name, model.signature, args, {}, span)
+        aliases = tuple(
+            ArgDef(al.name, "float", None, check=positive, doc=al.doc) for al in model.aliases
+        )
+        bound = self.bind(model_name, model.signature + aliases, args, {}, span)
+        for al in model.aliases:  # another library's name: converted to snarc's
+            value = bound.pop(al.name)
+            if value is None:
+                continue
+            if any(a.name == al.target for a in args):
+                raise self.error(
+                    SnarcTypeError,
+                    f"{model_name}: give '{al.target}' or '{al.name}', not both",
+                    span,
+                )
+            bound[al.target] = al.convert(value)
         arg_spans = {a.name or model.signature[i].name: a.value.span for i, a in enumerate(args)}
         for tc in model.time_constants:
             strict = model.strict_time_constants

@@ -400,6 +400,24 @@ class NeuronModel:
     spiking: bool = True  # emits spikes (LI reports its membrane potential instead)
     learnable: int = 0  # learnable parameters per population (PLIF's time constant)
     strict_time_constants: bool = False  # time constants must exceed dt, not only reach it
+    aliases: tuple[Alias, ...] = ()  # other libraries' names for a parameter
+
+
+@dataclass(frozen=True)
+class Alias:
+    """Another library's name for a neuron parameter, and how its value converts:
+    ``LIF(tau_mem_inv: 100.0)`` is ``LIF(tau_mem: 0.01)`` (Norse's inverse time constant)."""
+
+    name: str
+    target: str
+    convert: Callable[[float], float]
+    doc: str
+
+
+_TAU_ALIASES = (
+    Alias("tau_mem_inv", "tau_mem", lambda v: 1.0 / v, "Norse's tau_mem_inv = 1 / tau_mem"),
+    Alias("tau", "tau_mem", lambda v: v, "SpikingJelly's LIFNode tau"),
+)
 
 
 NEURON_MODELS: dict[str, NeuronModel] = {
@@ -416,6 +434,7 @@ NEURON_MODELS: dict[str, NeuronModel] = {
             "leaky integrate-and-fire",
             time_constants=("tau_mem",),
             optional_time_constants=("tau_syn",),
+            aliases=_TAU_ALIASES,
         ),
         NeuronModel("IF", _COMMON_SPIKING, "integrate-and-fire (no leak)"),
         NeuronModel(

@@ -62,7 +62,8 @@ def test_norse_lif_box_is_lif_with_tau_the_inverse_of_tau_mem_inv():
         z, state = cell(x[t], state)
         spikes.append(z)
         vs.append(state.v)
-    z, v = _snarc(f"LIF(tau_mem: {1 / tau_mem_inv!r}, v_th: {v_th})", 1.0, x, dt=f" dt {dt}")
+    # Norse's own name for the time constant is accepted (an alias of tau_mem: 1/λ)
+    z, v = _snarc(f"LIF(tau_mem_inv: {tau_mem_inv!r}, v_th: {v_th})", 1.0, x, dt=f" dt {dt}")
     assert torch.stack(spikes).sum() > 10
     torch.testing.assert_close(z, torch.stack(spikes), rtol=0, atol=0)
     torch.testing.assert_close(v, torch.stack(vs), rtol=1e-5, atol=1e-5)
@@ -127,3 +128,18 @@ def test_leaky_exports_to_nir_as_snntorch_does():
     ref = Reference(to_nir(net, graph)).run(x.numpy())["output"]
     assert ours.sum() > 0
     np.testing.assert_allclose(ref, ours, atol=1e-5, rtol=0)
+
+
+def test_other_libraries_names_are_aliases():
+    g = snarc.elaborate(
+        "network a {\n  input vector(3) steps 4 dt 0.001\n  n : LIF(tau_mem_inv: 250.0)\n"
+        "  s : LIF(tau: 0.004)\n  in -> n : linear(2)\n  n -> s : linear(2)\n"
+        "  readout s over sum\n}\n"
+    )
+    assert g.nodes["n"].neuron.get("tau_mem") == pytest.approx(0.004)
+    assert g.nodes["s"].neuron.get("tau_mem") == pytest.approx(0.004)
+    with pytest.raises(snarc.SnarcError, match="give 'tau_mem' or 'tau_mem_inv', not both"):
+        snarc.elaborate(
+            "network a {\n  input vector(3) steps 4\n  n : LIF(tau_mem: 2.0, tau_mem_inv: 0.5)\n"
+            "  in -> n : linear(2)\n  readout n over sum\n}\n"
+        )
