@@ -17,13 +17,13 @@ def motif_graph(path: str | os.PathLike, motif: str, args: str = "", input: str 
     the input statement's shape (``"image(3, 32, 32)"``). Errors point into the file, or
     into the one-cell program (named ``<motif NAME>`` beside the file) for the arguments.
     """
-    from ..dsl import SnarcError, elaborate_module
+    from ..dsl import SnarcError, ast, elaborate_module
     from ..dsl.loader import Loader
 
     path = Path(path)
     loader = Loader()
     library = loader.parse_path(path)
-    motifs = {m.name for m in library.items if m.__class__.__name__ == "MotifDef"}
+    motifs = {m.name for m in library.items if isinstance(m, ast.MotifDef)}
     if motif not in motifs:
         raise SnarcError(
             f"{path} has no motif '{motif}'",

@@ -131,10 +131,6 @@ def hand_built():
          "out": o},
         [("in", "conv"), ("conv", "cuba"), ("cuba", "pool"), ("pool", "flat"), ("flat", "out")],
     ), None  # fmt: skip
-    g = _graph(
-        {"in": _io([3], [3])[0], "fc": _dense(rng, 4, 3), "a": _lif(4), "out": _io([3], [4])[1]},
-        [("in", "fc"), ("fc", "a"), ("a", "out")],
-    )
     sub = _graph(
         {"input": nir.Input(input_type={"input": np.array([4])}), "lif": _lif(4),
          "w": _dense(rng, 4, 4, False), "output": nir.Output(output_type={"output": np.array([4])})},
@@ -150,7 +146,6 @@ def hand_built():
         ),
         None,
     )
-    del g
     i, o = _io([4], [5])
     yield "IF layer", "by hand", _graph(
         {"in": i, "fc": _dense(rng, 5, 4),
