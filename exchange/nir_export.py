@@ -31,7 +31,8 @@ Reset: hard (``v_reset``) unless metadata ``reset = "subtract"`` (soft reset).
 
 A concatenation becomes a sum of its parts each placed by a 1×1 ``Conv2d`` (or an
 ``Affine``) that puts its channels at their offset; max-pooling of spikes becomes
-``SumPool2d`` then ``Threshold``. NIR cannot express the excitatory/inhibitory
+``SumPool2d`` then ``Threshold``. An excitatory/inhibitory rectification is written
+only where the weights make it exact (:mod:`.nir_signs`). NIR cannot express any other
 rectification, max-pooling of non-spikes, ALIF, Izhikevich or synaptic LI readouts:
 :func:`to_nir` refuses such programs with one error that lists every offending node and
 connection.
@@ -58,6 +59,7 @@ from .nir_lowering import (
     concat_embedding,
 )
 from .nir_lowering import full as _full
+from .nir_signs import chain_sign, rectified
 
 
 class NIRExportError(SnarcError):
@@ -85,9 +87,49 @@ def unsupported(graph, net=None) -> list[str]:
                 problems.append(f"connection {u} -> {v}: {reason}")
             elif op.name in SPIKES_ONLY and net is not None and not spikes_into(net, u, d.ops, i):
                 problems.append(f"connection {u} -> {v}: {SPIKES_ONLY[op.name]}")
-        if d.sign:
-            problems.append(f"connection {u} -> {v}: NIR cannot rectify ({d['sign']})")
+        if d.sign and (net is None or rectification(net, u, v, d) is None):
+            problems.append(
+                f"connection {u} -> {v}: NIR cannot rectify ({d['sign']}); it "
+                "can deliver values of either sign"
+            )
     return problems
+
+
+def rectification(net, u, v, d) -> str | None:
+    """What the sign of connection ``u -> v`` does with the compiled weights: ``"keep"``,
+    ``"drop"`` or None (not expressible in NIR); see :mod:`.nir_signs`."""
+    if any(op.name not in OP_EXPORTERS for op in d.ops):
+        return None
+    info = next(i for i in net.in_edges(v) if i.src == u and i.order == d.order)
+    nodes = lower_chain(net, u, info.key, d, net.genetic_weights())
+    if nodes is None:  # carries nothing: the rectification of 0 is 0
+        return "keep"
+    return rectified(d.sign, chain_sign([n for _, n in nodes], "+" if net.binary(u) else None))
+
+
+def lower_chain(net, u, key, d, weights) -> list[tuple[str, object]] | None:
+    """The NIR nodes (name suffix, node) of one connection's operations, before its sign
+    and delay; None for a connection that carries nothing."""
+    module = net.edges[key]
+    ops = list(d.ops)
+    out: list[tuple[str, object]] = []
+    i = 0
+    while i < len(ops):
+        step = Step(
+            op=ops[i],
+            module=module.ops[i],
+            edge=module,
+            index=i,
+            next_op=ops[i + 1] if i + 1 < len(ops) else None,
+            genetic_weight=weights[key] if i == module.genetic_index else None,
+            binary_in=spikes_into(net, u, ops, i),
+        )
+        lowered = OP_EXPORTERS[ops[i].name](step)
+        if lowered.cut:
+            return None
+        out.extend(lowered.nodes)
+        i += lowered.consumed
+    return out
 
 
 def spikes_into(net, u: str, ops, i: int) -> bool:
@@ -126,27 +168,16 @@ class _Builder:
         (None for a connection that carries nothing)."""
         import nir
 
-        module = self.net.edges[key]
+        nodes = lower_chain(self.net, u, key, d, self.weights)
+        if nodes is None:
+            return None
+        if d.sign and rectification(self.net, u, v, d) == "drop":
+            # every value it delivers has the other sign: the rectification makes it 0
+            nodes.append(("rectified", nir.Scale(scale=_full(d.out_shape, 0.0))))
         prev = self.handle[u]
-        ops = list(d.ops)
         label = f"{u}->{v}"
-        i = 0
-        while i < len(ops):
-            step = Step(
-                op=ops[i],
-                module=module.ops[i],
-                edge=module,
-                index=i,
-                next_op=ops[i + 1] if i + 1 < len(ops) else None,
-                genetic_weight=self.weights[key] if i == module.genetic_index else None,
-                binary_in=spikes_into(self.net, u, ops, i),
-            )
-            lowered = OP_EXPORTERS[ops[i].name](step)
-            if lowered.cut:
-                return None
-            for suffix, node in lowered.nodes:
-                prev = self.link(prev, self.add(f"{label}:{suffix}", node))
-            i += lowered.consumed
+        for suffix, node in nodes:
+            prev = self.link(prev, self.add(f"{label}:{suffix}", node))
         if d.delay:
             delay = nir.Delay(
                 delay=_full(d.out_shape, self.dt), metadata={"shape": list(d.out_shape)}
@@ -230,8 +261,13 @@ def to_nir(net, graph, dt: float | None = None):
         if d.neuron is None and len(ins) == 1 and ins[0][3]["delay"] == 0:
             u, _, _, e = ins[0]
             info = next(i for i in plan.in_edges if i.src == u)
-            b.handle[node] = b.chain(u, node, info.key, e) or b.handle[u]
-            continue
+            last = b.chain(u, node, info.key, e)
+            if last is None and tuple(graph.nodes[u].shape) == tuple(d.shape):
+                # it carries nothing (a zero operation): 0 · its source
+                last = b.link(b.handle[u], b.add(node, nir.Scale(scale=_full(d.shape, 0.0))))
+            if last is not None:
+                b.handle[node] = last
+                continue
         if d.neuron is None:
             b.handle[node] = b.add(node, nir.Scale(scale=_full(d.shape, 1.0)))
         for u, _, _, e in ins:
