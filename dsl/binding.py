@@ -9,7 +9,8 @@ from typing import Any
 
 from . import ast
 from .errors import SnarcTypeError, SnarcValueError
-from .signatures import REQUIRED, SURROGATE_DEFS, SURROGATES, ArgDef
+from .signatures import REQUIRED, ArgDef
+from .surrogates import SURROGATE_DEFS, SURROGATES
 from .values import UNKNOWN, CallValue, Symbol, describe, suggest
 
 

@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .ast import NO_SPAN, Span
-from .signatures import NEURON_MODELS
+from .neuron_models import NEURON_MODELS
 
 Shape = tuple[int, ...]
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .errors import SnarcNameError, SnarcValueError
-from .signatures import NEURON_MODELS, OPS
+from .neuron_models import NEURON_MODELS
+from .signatures import OPS
 from .values import suggest
 
 

@@ -9,7 +9,8 @@ from . import messages as M
 from .errors import SnarcNameError, SnarcTypeError, SnarcValueError
 from .frames import Frame
 from .ir import NeuronSpec
-from .signatures import NEURON_MODELS, ArgDef, positive
+from .neuron_models import NEURON_MODELS
+from .signatures import ArgDef, positive
 from .values import UNKNOWN, NeuronValue, describe, suggest
 
 

@@ -8,7 +8,8 @@ from torch import nn
 
 import snarc
 from snarc.compiler import NEURON_BUILDERS, OP_BUILDERS
-from snarc.dsl.signatures import NEURON_MODELS, OPS, ArgDef, OpDef
+from snarc.dsl.neuron_models import NEURON_MODELS
+from snarc.dsl.signatures import OPS, ArgDef, OpDef
 from snarc.exchange.nir_lowering import (
     NEURON_EXPORTERS,
     NEURON_REASONS,
@@ -115,7 +116,7 @@ def test_every_surrogate_has_a_gradient_and_aliases_resolve():
     that is (snnTorch's fast_sigmoid is SuperSpike with α = slope)."""
     from snarc.compiler.surrogates import SURROGATE_GRADS
     from snarc.compiler.surrogates import SURROGATES as BUILT
-    from snarc.dsl.signatures import SURROGATE_DEFS
+    from snarc.dsl.surrogates import SURROGATE_DEFS
 
     for name, s in SURROGATE_DEFS.items():
         target = s.alias_of or name
