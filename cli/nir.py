@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from ..exchange.nir_sources import SOURCES
 from ..util.fileio import atomic_write
 from . import args as A
 from .common import limits, network
@@ -111,15 +112,16 @@ def add_parsers(sub, limits=limits) -> None:
     sp.add_argument("-o", "--output", metavar="OUT.snarc", required=True)
     sp.add_argument(
         "--source",
-        choices=("snarc", "norse"),
+        choices=sorted(SOURCES),
         default="snarc",
-        help="norse: undo norse.torch.to_nir's time-constant scaling and None nodes",
+        help="the library that wrote the graph, where it differs from NIR's definition: "
+        + "; ".join(f"{s.name}: {s.doc}" for s in SOURCES.values() if s.name != "snarc"),
     )
     sp.add_argument(
         "--dt",
         type=A.positive_float,
         default=None,
-        help="the graph's step length (default: its metadata, else 1)",
+        help="the graph's step length (default: its metadata, else 1e-4 for --source snntorch, else 1)",
     )
     sp.add_argument(
         "--steps",

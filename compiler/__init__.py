@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from .build import compile
 from .network import CompiledNetwork, SnarcCompileError, Stats
-from .neurons import NEURON_BUILDERS, NeuronModule
+from .neuron_table import NEURON_BUILDERS
+from .neurons import NeuronModule
 from .ops import GENETIC_BUILDERS, OP_BUILDERS, EdgeModule
 
 __all__ = [

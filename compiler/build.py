@@ -6,7 +6,7 @@ from __future__ import annotations
 from ..dsl import DEFAULT_MAX_PARAMS, elaborate
 from ..dsl.memory import check_memory
 from .network import CompiledNetwork, SnarcCompileError
-from .neurons import NEURON_BUILDERS
+from .neuron_table import NEURON_BUILDERS
 from .ops import GENETIC_BUILDERS, OP_BUILDERS
 
 

@@ -7,8 +7,10 @@ whole ``[T·B, …]`` sequence in one call, then the neuron integrates over T. A
 component with a cycle (it always contains a feedback or lateral connection, which
 the elaborator checks) runs **step by step**: connections from outside the component
 are still applied to whole sequences first, and only the connections inside it run
-once per step, delayed ones reading the source's output of step t−1 (nothing at
-t = 0).
+once per step, delayed ones reading the source's output of step t−1 (at t = 0 its
+value at rest: 0 for spikes, so a delayed connection delivers its operations applied
+to 0 — a bias or batch-norm shift — as a recurrent layer does on its zero initial
+spikes).
 
 In training mode, batch-norm inside a stepped component normalises over the batch
 of each step; everywhere else over all ``T·B`` samples of the sequence.

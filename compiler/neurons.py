@@ -17,8 +17,7 @@ with time constants in units of the step ``dt`` (Norse: ``dt · tau_inv``):
   and jumps by ``β`` at each spike; with ``tau_syn > 0`` the input enters the current
   after the voltage update (it drives ``v`` from the next step), as in Norse.
 * ``Izhikevich`` = Norse ``izhikevich`` with ``dt`` in ms.
-* ``LI`` = Norse ``leaky_integrator_box`` (``tau_syn = 0``) or ``leaky_integrator``;
-  outputs its membrane potential.
+* ``LI``, ``I`` and ``Threshold`` (no reset): in :mod:`.integrators`.
 
 Reset: hard ``v ← v − z · (v − v_reset)`` (= Norse's ``(1 − z) v + z v_reset``) or soft
 ``v ← v − z · v_th``; with ``detach_reset`` the reset carries no gradient.
@@ -65,6 +64,8 @@ class NeuronModule(nn.Module):
         self.v_reset = float(params.get("v_reset", 0.0))
         self.soft = params.get("reset", "hard") == "soft"
         self.detach_reset = bool(params.get("detach_reset", False))
+        # a soft reset subtracts soft_scale·v_th (1/λ for reset_delay: see dsl.neuron_models)
+        self.soft_scale = 1.0
         name, alpha = params.get("surrogate", ("atan", 2.0))
         self.surrogate = name
         self.alpha = float(alpha)
@@ -83,12 +84,19 @@ class NeuronModule(nn.Module):
         if self.soft:
             if th is None:
                 if self.learn_threshold:
-                    return v - zr * self.v_th
-                return torch.add(v, zr, alpha=-self.v_th)
+                    return v - zr * (self.v_th * self.soft_scale)
+                return torch.add(v, zr, alpha=-self.v_th * self.soft_scale)
             return torch.addcmul(v, zr, th, value=-1.0)
         if self.v_reset == 0.0:
             return torch.addcmul(v, zr, v, value=-1.0)
         return torch.addcmul(v, zr, v - self.v_reset, value=-1.0)
+
+    def _delay_reset(self, params, decay: float) -> None:
+        """snnTorch's reset_delay: the soft reset's subtraction of v_th enters the next
+        step, after the decay ``λ``; the same as subtracting ``v_th/λ`` at once."""
+        if self.soft and params.get("reset_delay", False):
+            self.soft_scale = 1.0 / decay
+            self.fusable = False  # the fused kernel subtracts v_th
 
     # ---- the protocol the compiled network uses
     def coefficients(self) -> tuple:
@@ -99,6 +107,11 @@ class NeuronModule(nn.Module):
 
     def initial(self, a: torch.Tensor) -> tuple:
         raise NotImplementedError
+
+    def rest(self, zeros: torch.Tensor) -> torch.Tensor:
+        """The output before the first step: no spikes (an integrator: its resting
+        potential)."""
+        return zeros
 
     def step(self, a: torch.Tensor, state: tuple, c: tuple):
         raise NotImplementedError
@@ -256,6 +269,7 @@ class LIF(NeuronModule):
         self.k_mem = self.dt / self.tau_mem
         self.k_syn = self.dt / self.tau_syn if self.tau_syn > 0 else 0.0
         self.fusable = self.tau_syn == 0
+        self._delay_reset(params, 1.0 - self.k_mem)
 
     def fused_decay(self, c):
         return 1.0 - self.k_mem, self.v_leak
@@ -287,8 +301,8 @@ class LIF(NeuronModule):
 
 
 class Leaky(NeuronModule):
-    """snnTorch's ``Leaky`` (with ``reset_delay=False``): ``v ← β·v + x`` with the input
-    unscaled, a spike above ``v_th``, the reset in the same step (soft by default)."""
+    """snnTorch's ``Leaky``: ``v ← β·v + x`` with the input unscaled, a spike above
+    ``v_th``, the reset in the same step (soft by default; ``reset_delay`` as snnTorch's)."""
 
     model = "Leaky"
     fusable = True
@@ -296,6 +310,7 @@ class Leaky(NeuronModule):
     def __init__(self, params, dt):
         super().__init__(params, dt)
         self.beta = float(params["beta"])
+        self._delay_reset(params, self.beta)
 
     def fused_decay(self, c):
         return self.beta, 0.0
@@ -443,43 +458,3 @@ class Izhikevich(NeuronModule):
 
     def extra_repr(self):
         return f"a={self.a:g}, b={self.b:g}, c={self.c:g}, d={self.d:g}, " + super().extra_repr()
-
-
-class LI(NeuronModule):
-    """Leaky integrator: no spikes, outputs its membrane potential."""
-
-    spiking = False
-    model = "LI"
-
-    def __init__(self, params, dt):
-        nn.Module.__init__(self)
-        self.dt = float(dt)
-        self.tau_mem = float(params["tau_mem"])
-        self.tau_syn = float(params.get("tau_syn", 0.0))
-        self.k_mem = self.dt / self.tau_mem
-        self.k_syn = self.dt / self.tau_syn if self.tau_syn > 0 else 0.0
-
-    def prepare(self, x, c):
-        return x if self.tau_syn > 0 else self.k_mem * x
-
-    def initial(self, a):
-        v = torch.zeros_like(a)
-        return SynapticState(v, torch.zeros_like(a)) if self.tau_syn > 0 else MembraneState(v)
-
-    def step(self, a, state, c):
-        if self.tau_syn > 0:
-            v, i = state
-            i = i + a
-            v = v + self.k_mem * (i - v)
-            return v, SynapticState(v, i - self.k_syn * i)
-        v = torch.add(a, state.v, alpha=1.0 - self.k_mem)
-        return v, MembraneState(v)
-
-    def extra_repr(self):
-        syn = f", tau_syn={self.tau_syn:g}" if self.tau_syn > 0 else ""
-        return f"tau_mem={self.tau_mem:g}{syn}, dt={self.dt:g}"
-
-
-NEURON_BUILDERS: dict[str, type[NeuronModule]] = {
-    cls.model: cls for cls in (LIF, Leaky, IF, PLIF, ALIF, Izhikevich, LI)
-}

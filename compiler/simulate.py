@@ -19,6 +19,7 @@ class Simulation:
         seq, static_input = self.encode_input(x, generator, steps)
         weights = self._genetic_weights()
         last = state.last if state is not None else None
+        rest = self._rest_values(seq, weights)
         carried = state.neurons if state is not None else {}
         neurons: dict[str, tuple] = {}
         seqs: dict[str, torch.Tensor] = {"input": seq}
@@ -27,7 +28,7 @@ class Simulation:
                 (name,) = nodes
                 plan = self._plans[name]
                 parts = [
-                    self._edge_seq(e, seqs, static_input, weights, count, last)
+                    self._edge_seq(e, seqs, static_input, weights, count, last, rest)
                     for e in plan.in_edges
                 ]
                 current = self._merge(plan, parts, 2)
@@ -43,7 +44,7 @@ class Simulation:
             else:
                 neurons.update(
                     self._run_stepwise(
-                        nodes, seqs, static_input, weights, count, last, carried, traces
+                        nodes, seqs, static_input, weights, count, last, carried, traces, rest
                     )
                 )
         new = NetworkState(
@@ -53,10 +54,41 @@ class Simulation:
         )
         return seqs, new
 
-    def _edge_seq(self, e: EdgeInfo, seqs, static_input, weights, count, last=None):
+    def _rest_values(self, seq, weights):
+        """``rest(node)``: a node's output before the first step, ``[B, *shape]``. The
+        network has been at rest: the input is 0, populations have emitted nothing
+        (spiking ones output 0, integrators their resting potential), and a relay sums
+        its connections applied to their sources' rest values. A delayed connection
+        delivers, at step 0, its operations applied to its source's rest value (a bias
+        or batch-norm shift included, as a recurrent layer applied to the zero initial
+        spikes gives)."""
+        memo: dict[str, torch.Tensor] = {}
+        like = seq[0]
+
+        def rest(name: str, visiting=()) -> torch.Tensor:
+            if name in memo:
+                return memo[name]
+            plan = self._plans[name]
+            zeros = like.new_zeros((like.shape[0], *plan.shape))
+            if plan.key is not None:
+                value = self.neurons[plan.key].rest(zeros)
+            elif plan.kind == "input" or name in visiting or not plan.in_edges:
+                value = zeros  # (a cycle of relays alone: taken as 0)
+            else:
+                parts = [
+                    self.edges[e.key](rest(e.src, (*visiting, name)), weights.get(e.key))
+                    for e in plan.in_edges
+                ]
+                value = self._merge(plan, parts, 1)
+            memo[name] = value
+            return value
+
+        return rest
+
+    def _edge_seq(self, e: EdgeInfo, seqs, static_input, weights, count, last=None, rest=None):
         """Apply a connection to its source's whole sequence → ``[T, B, ...]``; a delayed
         one reads ``last[src]`` (the previous call's last output, when streaming) at
-        step 0, else nothing."""
+        step 0, else its source's rest value (see :meth:`_rest_values`)."""
         src = seqs[e.src]
         T, B = src.shape[0], src.shape[1]
         module = self.edges[e.key]
@@ -69,17 +101,18 @@ class Simulation:
                 count.append((e, cnt[0] * T))
             return y
         first = None
-        if e.delay and last is not None and e.src in last:
-            first = module(last[e.src], w, None).unsqueeze(0)
+        if e.delay:
+            before = last[e.src] if last is not None and e.src in last else rest(e.src)
+            first = module(before, w, None).unsqueeze(0)
         if e.delay and T == 1:
-            return first if first is not None else src.new_zeros((1, B, *e.out_shape))
+            return first
         part = src[:-1] if e.delay else src
         y = module(part.reshape(part.shape[0] * B, *part.shape[2:]), w, cnt)
         y = y.view(part.shape[0], B, *y.shape[1:])
         if cnt:
             count.append((e, cnt[0].view(part.shape[0], B).sum(0)))
         if e.delay:
-            y = torch.cat([first if first is not None else torch.zeros_like(y[:1]), y], 0)
+            y = torch.cat([first, y], 0)
         return y
 
     def _merge(self, plan: NodePlan, parts: list[torch.Tensor], dim: int) -> torch.Tensor:
@@ -92,7 +125,7 @@ class Simulation:
             out = out + p
         return out
 
-    def _run_stepwise(self, nodes, seqs, static_input, weights, count, last, carried, traces):
+    def _run_stepwise(self, nodes, seqs, static_input, weights, count, last, carried, traces, rest):
         """A component on a cycle, one step at a time → its nodes' final neuron states."""
         members = set(nodes)
         T = seqs["input"].shape[0]
@@ -100,7 +133,9 @@ class Simulation:
         for name in nodes:
             for e in self._plans[name].in_edges:
                 if e.src not in members:
-                    external[e.key] = self._edge_seq(e, seqs, static_input, weights, count, last)
+                    external[e.key] = self._edge_seq(
+                        e, seqs, static_input, weights, count, last, rest
+                    )
         coeffs = {
             n: self.neurons[self._plans[n].key].coefficients() for n in nodes if self._plans[n].key
         }
@@ -120,9 +155,8 @@ class Simulation:
                         continue
                     if e.delay:
                         if t == 0:
-                            if last is None or e.src not in last:
-                                continue
-                            src = last[e.src]
+                            src = last[e.src] if last is not None and e.src in last else None
+                            src = rest(e.src) if src is None else src
                         else:
                             src = prev[e.src]
                     else:

@@ -68,6 +68,15 @@ class Alias:
     doc: str
 
 
+_RESET_DELAY = ArgDef(
+    "reset_delay",
+    "bool",
+    False,
+    doc="with reset: soft, subtract v_th at the next step after the decay, as snnTorch's "
+    "default reset_delay=True (the same spikes as subtracting v_th/λ at once, λ the "
+    "membrane's decay per step)",
+)
+
 _TAU_ALIASES = (
     Alias("tau_mem_inv", "tau_mem", lambda v: 1.0 / v, "Norse's tau_mem_inv = 1 / tau_mem"),
     Alias("tau", "tau_mem", lambda v: v, "SpikingJelly's LIFNode tau"),
@@ -84,6 +93,7 @@ NEURON_MODELS: dict[str, NeuronModel] = {
                 _TAU_SYN,
                 ArgDef("v_leak", "float", 0.0),
                 *_COMMON_SPIKING,
+                _RESET_DELAY,
             ),
             "leaky integrate-and-fire",
             time_constants=("tau_mem",),
@@ -102,9 +112,9 @@ NEURON_MODELS: dict[str, NeuronModel] = {
                     doc="membrane decay per step (snnTorch's beta)",
                 ),
                 *(replace(a, default="soft") if a.name == "reset" else a for a in _COMMON_SPIKING),
+                _RESET_DELAY,
             ),
-            "snnTorch's Leaky: v ← beta·v + x, the input unscaled, soft reset by default "
-            "(reset_delay=False)",
+            "snnTorch's Leaky: v ← beta·v + x, the input unscaled, soft reset by default",
         ),
         NeuronModel(
             "PLIF",
@@ -162,11 +172,31 @@ NEURON_MODELS: dict[str, NeuronModel] = {
             (
                 ArgDef("tau_mem", "float", 2.0, check=positive),
                 ArgDef("tau_syn", "float", 0.0, check=non_negative, doc="0: none"),
+                ArgDef("v_leak", "float", 0.0, doc="resting potential"),
             ),
             "leaky integrator without spikes: a readout that reports its membrane potential",
             time_constants=("tau_mem",),
             optional_time_constants=("tau_syn",),
             spiking=False,
+        ),
+        NeuronModel(
+            "I",
+            (),
+            "integrator without leak or spikes (NIR's I): v ← v + x, reports v",
+            spiking=False,
+        ),
+        NeuronModel(
+            "Threshold",
+            (
+                ArgDef("v_th", "float", 1.0, doc="spikes where the input exceeds it"),
+                ArgDef(
+                    "surrogate",
+                    "surrogate",
+                    ("atan", 2.0),
+                    doc="surrogate gradient and its sharpness",
+                ),
+            ),
+            "a memoryless spike (NIR's Threshold): z = H(x − v_th) at every step, no state",
         ),
     ]
 }

@@ -1,6 +1,7 @@
 """NIR graph → a snarc program and its weights.
 
-Every neuron node (``LIF``, ``CubaLIF``, ``IF``, ``LI``) becomes a population; every path
+Every neuron node (``LIF``, ``CubaLIF``, ``IF``, ``LI``, ``CubaLI``, ``I``, and a
+``Threshold``: memoryless spikes) becomes a population; every path
 of synaptic nodes (``Conv2d``, ``Affine``, ``Linear``, ``AvgPool2d``, ``SumPool2d``,
 ``Flatten``, ``Scale``, ``Delay``) from one neuron (or the input) to the next becomes a
 connection with that chain of operations; a path through a ``Delay`` of one step
@@ -9,7 +10,7 @@ becomes a feedback connection (``~>``), and so does a cycle through a neuron wit
 by ``Threshold(0 ≤ θ < 1)`` on spikes becomes ``maxpool`` (snarc's own export of one).
 A synaptic node where several paths meet (NIR sums the inputs of every node) becomes a
 relay population (``name : none``). What snarc cannot carry — a delay of more than one
-step, a delay into the output, any other ``Threshold`` — is refused by name.
+step, a delay into the output — is refused by name.
 
 The weights go to a state dict for the compiled program (``snarc import`` writes it
 next to the program as ``.pt``), so that the imported program computes what the graph
@@ -18,8 +19,9 @@ does. NIR's input gain ``r`` (and ``w_in`` of ``CubaLIF``, relative to snarc's
 
 Time: NIR's time constants are divided by the graph's ``dt`` (metadata ``dt``, or the
 ``dt`` argument), since snarc measures them in steps. Graphs written by
-``norse.torch.to_nir`` store ``dt · tau_mem`` where a time constant belongs
-(``dt/tau_mem_inv``); ``source="norse"`` undoes that.
+``norse.torch.to_nir`` (Norse 1.1) store ``dt · tau_mem`` where a time constant belongs
+(``dt/tau_mem_inv``), an ``IF`` that adds its input without ``dt`` and a ``CubaLIF``
+whose current jumps by its input with ``w_in = 1``; ``source="norse"`` reads them so.
 """
 
 from __future__ import annotations
@@ -35,13 +37,15 @@ from ..dsl.frames import RESERVED
 from ..dsl.parser import keywords
 from .errors import NIRImportError
 from .nir_import_neurons import import_neuron, uniform
+from .nir_sources import source_named
 from .nir_weights import imported_weights
 
-NEURONS = ("LIF", "CubaLIF", "IF", "LI", "CubaLI")
+NEURONS = ("LIF", "CubaLIF", "IF", "LI", "CubaLI", "I", "Threshold")
 SYNAPSES = (
-    "Conv2d", "Affine", "Linear", "AvgPool2d", "SumPool2d", "Threshold", "Flatten", "Scale", "Delay",
+    "Conv2d", "Affine", "Linear", "AvgPool2d", "SumPool2d", "MaxThreshold", "Flatten", "Scale",
+    "Delay",
 )  # fmt: skip
-SPIKING = ("LIF", "CubaLIF", "IF")
+SPIKING = ("LIF", "CubaLIF", "IF", "Threshold")
 
 
 @dataclass
@@ -104,15 +108,16 @@ class _Importer:
         self.nir = nir
         self.g = graph
         meta = graph.metadata or {}
-        self.dt = _positive(dt if dt is not None else meta.get("dt", 1.0), "dt", float)
-        self.source = source
+        self.source = source_named(source)
+        default_dt = self.source.default_dt or 1.0
+        self.dt = _positive(dt if dt is not None else meta.get("dt", default_dt), "dt", float)
         self.steps = _positive(
             steps if steps is not None else meta.get("timesteps", 8), "timesteps", int
         )
         self.name = name
         _check_finite(graph)
         self.kind = {n: type(node).__name__ for n, node in graph.nodes.items()}
-        if source == "norse":
+        if self.source.none_is_flatten:
             # norse.torch.to_nir writes modules it does not know (Flatten, pooling, LICell)
             # as None. Before a dense map, that None can only have been a Flatten, which
             # snarc's linear does anyway; anywhere else it cannot be recovered.
@@ -140,6 +145,9 @@ class _Importer:
         for a, b in graph.edges:
             self.succ[a].append(b)
             self.pred[b].append(a)
+        for n, k in list(self.kind.items()):
+            if k == "Threshold" and self._max_of_spikes(n):
+                self.kind[n] = "MaxThreshold"
         self.names: dict[str, str] = {}
         self.output_node = "readout"  # the IR node the Output's paths end in
 
@@ -224,14 +232,6 @@ class _Importer:
 
     # ---------------------------------------------------------------- ops
     def ops_for(self, edge: _Edge):
-        for i, n in enumerate(edge.nodes):
-            if self.kind[n] == "Threshold" and (
-                i == 0 or self.kind[edge.nodes[i - 1]] != "SumPool2d"
-            ):
-                raise NIRImportError(
-                    f"NIR node '{n}': a Threshold is imported only after a SumPool2d of "
-                    "spikes (a max-pool); snarc has no threshold operation"
-                )
         for n in edge.nodes:
             node = self.g.nodes[n]
             k = self.kind[n]
@@ -243,7 +243,7 @@ class _Importer:
                         "lateral connections delay by exactly one step"
                     )
                 edge.delayed = True
-            elif k == "Threshold":
+            elif k == "MaxThreshold":
                 continue  # consumed by the SumPool2d before it (max-pooling of spikes)
             elif k == "Conv2d":
                 w = np.asarray(node.weight)
@@ -274,7 +274,7 @@ class _Importer:
             elif k == "AvgPool2d":
                 kk, s, p = self._pool_args(n, node)
                 edge.ops.append(C.call("avgpool", kk, stride=s, padding=p))
-            elif k == "SumPool2d" and self._max_of_spikes(edge, n):
+            elif k == "SumPool2d" and self._pools_max(n):
                 kk, s, p = self._pool_args(n, node)
                 edge.ops.append(C.call("maxpool", kk, stride=s, padding=p))
             elif k == "SumPool2d":
@@ -302,24 +302,26 @@ class _Importer:
                     )
         return edge
 
-    def _max_of_spikes(self, edge: _Edge, n: str) -> bool:
-        """SumPool2d then Threshold(θ), 0 ≤ θ < 1, on spikes: a max-pool (snarc's own
-        export of one). A Threshold anywhere else has no snarc form and is refused."""
-        i = edge.nodes.index(n)
-        after = edge.nodes[i + 1] if i + 1 < len(edge.nodes) else None
-        if after is None or self.kind[after] != "Threshold":
+    def _max_of_spikes(self, n: str) -> bool:
+        """Whether Threshold ``n`` ends a max-pool of spikes: ``SumPool2d`` then
+        ``Threshold(θ)``, 0 ≤ θ < 1, where the pool (through ``Flatten`` only) reads a
+        spiking node and nothing else reads the pool (snarc's own export of a max-pool).
+        Any other Threshold is a population of memoryless spiking neurons."""
+        src = self._single_pred(n)
+        if src is None or self.kind[src] != "SumPool2d" or len(self.succ[src]) != 1:
             return False
-        theta = uniform(after, "threshold", self.g.nodes[after].threshold)
-        before = edge.nodes[:i]
-        spikes = self.kind[edge.src] in SPIKING and all(
-            self.kind[b] in ("Flatten",) for b in before
-        )
-        if not (0.0 <= theta < 1.0 and spikes):
-            raise NIRImportError(
-                f"NIR node '{after}': a Threshold is imported only after a SumPool2d of "
-                "spikes with a threshold in [0, 1) (a max-pool)"
-            )
-        return True
+        theta = uniform(n, "threshold", self.g.nodes[n].threshold)
+        before = self._single_pred(src)
+        while before is not None and self.kind[before] == "Flatten":
+            before = self._single_pred(before)
+        return 0.0 <= theta < 1.0 and before is not None and self.kind[before] in SPIKING
+
+    def _single_pred(self, n: str) -> str | None:
+        return self.pred[n][0] if len(self.pred[n]) == 1 else None
+
+    def _pools_max(self, n: str) -> bool:
+        """Whether SumPool2d ``n`` is the pool of a max-pool of spikes."""
+        return any(self.kind[s] == "MaxThreshold" for s in self.succ[n])
 
     @staticmethod
     def _channels(n, node) -> int:
@@ -374,7 +376,7 @@ class _Importer:
             raise NIRImportError("the NIR graph needs exactly one Input and one Output node")
         inp = self.g.nodes[inputs[0]]
         shape = [int(s) for s in np.asarray(next(iter(inp.input_type.values()))).reshape(-1)]
-        if self.source == "norse" and len(shape) in (2, 4):
+        if self.source.batch_in_input and len(shape) in (2, 4):
             shape = shape[1:]  # norse.torch.to_nir keeps the sample's batch axis
         if len(shape) not in (1, 3):
             raise NIRImportError(

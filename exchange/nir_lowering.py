@@ -257,6 +257,11 @@ class NeuronStep:
             return float(self.module.v_th.detach())  # the learned threshold, as trained
         return dict(self.spec.params).get(name, default)
 
+    @property
+    def dt(self) -> float:
+        """The step length written to the NIR graph."""
+        return self.program_dt * self.time_scale
+
     def meta(self) -> dict:
         return {
             "snarc_model": self.spec.model,
@@ -317,10 +322,11 @@ def _plif(n: NeuronStep):
 
 
 def _if(n: NeuronStep):
+    """NIR's IF integrates dv/dt = R·I (one step adds dt·r·x); snarc's adds x: r = 1/dt."""
     import nir
 
     return nir.IF(
-        r=full(n.shape, 1),
+        r=full(n.shape, 1.0 / n.dt),
         v_threshold=full(n.shape, n.p("v_th", 1.0)),
         v_reset=full(n.shape, n.p("v_reset", 0.0)),
         metadata=n.meta(),
@@ -328,14 +334,32 @@ def _if(n: NeuronStep):
 
 
 def _li(n: NeuronStep):
+    """LI, or CubaLI with a synaptic current (``w_in = tau_syn/dt``, as for CubaLIF)."""
     import nir
 
-    return nir.LI(
-        tau=full(n.shape, n.p("tau_mem") * n.time_scale),
-        r=full(n.shape, 1),
-        v_leak=full(n.shape, 0),
-        metadata=n.meta(),
+    shape, ts = n.shape, n.time_scale
+    common = {"r": full(shape, 1), "v_leak": full(shape, n.p("v_leak", 0.0)), "metadata": n.meta()}
+    if not n.p("tau_syn"):
+        return nir.LI(tau=full(shape, n.p("tau_mem") * ts), **common)
+    return nir.CubaLI(
+        tau_syn=full(shape, n.p("tau_syn") * ts),
+        tau_mem=full(shape, n.p("tau_mem") * ts),
+        w_in=full(shape, n.p("tau_syn") / n.program_dt),
+        **common,
     )
+
+
+def _i(n: NeuronStep):
+    """NIR's I integrates dv/dt = R·I (one step adds dt·r·x); snarc's adds x: r = 1/dt."""
+    import nir
+
+    return nir.I(r=full(n.shape, 1.0 / n.dt), metadata=n.meta())
+
+
+def _threshold(n: NeuronStep):
+    import nir
+
+    return nir.Threshold(threshold=full(n.shape, n.p("v_th", 1.0)), metadata=n.meta())
 
 
 NEURON_EXPORTERS: dict[str, Callable[[NeuronStep], Any]] = {
@@ -344,14 +368,23 @@ NEURON_EXPORTERS: dict[str, Callable[[NeuronStep], Any]] = {
     "PLIF": _plif,
     "IF": _if,
     "LI": _li,
+    "I": _i,
+    "Threshold": _threshold,
 }
 NEURON_REASONS: dict[str, str] = {
     "ALIF": "NIR has no ALIF neuron",
     "Izhikevich": "NIR has no Izhikevich neuron",
 }
+
+
 # settings of an exportable model that its NIR node cannot carry: spec -> reason or None
+def _delayed_reset(spec) -> str | None:
+    if spec.get("reset_delay") and spec.get("reset") == "soft":
+        return "reset_delay (a soft reset of v_th/λ) has no NIR form"
+    return None
+
+
 NEURON_LIMITS: dict[str, Callable[[Any], str | None]] = {
-    "LI": lambda spec: (
-        "LI with a synaptic current (use tau_syn: 0)" if spec.get("tau_syn") else None
-    ),
+    "LIF": _delayed_reset,
+    "Leaky": _delayed_reset,
 }

@@ -16,6 +16,12 @@ Graph semantics, step by step:
   without state is refused;
 * every neuron starts at rest: ``v = v_leak`` (0 for IF and I), ``i = 0`` (as Norse and
   snarc start; NIR leaves the initial state open);
+* before the first step the graph has been at rest: the input is 0, spiking nodes
+  (and Threshold) have emitted nothing, integrators output their resting potential,
+  and every other node computes its function of those values. A back edge or a
+  ``Delay`` delivers that rest value where it reaches before step 0 (so a recurrent
+  ``Affine`` delivers its bias at step 0, as snnTorch's recurrent layers do on their
+  zero initial spikes);
 * neurons spike when the membrane exceeds ``v_threshold`` after the update, and reset
   to ``v_reset`` (or subtract the threshold where the node's metadata says
   ``reset = "subtract"``, as snarc writes it).
@@ -129,7 +135,8 @@ class Reference:
         x = _a(x)
         T = x.shape[0]
         state: dict[str, dict] = {n: {} for n in self.g.nodes}
-        prev: dict[str, np.ndarray] = {}
+        rest = self.rest(np.zeros_like(x[0]))
+        prev: dict[str, np.ndarray] = rest
         delays = {n: self._delay_steps(n) for n, k in self.kind.items() if k == "Delay"}
         buffers = {n: deque() for n in delays}
         outs: dict[str, list] = {n: [] for n in self.g.nodes}
@@ -144,8 +151,8 @@ class Reference:
                     buf = buffers[n]
                     if len(buf) >= delays[n] and buf[0] is not None:
                         cur[n] = buf[0]
-                    else:  # nothing has come through yet: zeros
-                        cur[n] = self._zeros(n, x.shape[1])
+                    else:  # nothing has come through yet: its input's rest value
+                        cur[n] = rest[n] if n in rest else self._zeros(n, x.shape[1])
                     continue
                 total = None
                 for p in self.pred[n]:
@@ -166,6 +173,35 @@ class Reference:
                 outs[n].append(cur.get(n))
             prev = cur
         return {n: self._stack(v) for n, v in outs.items()}
+
+    def rest(self, x0) -> dict[str, np.ndarray]:
+        """Every node's value before the first step (see the module's docstring), for an
+        input of zeros ``x0`` (``[B, *input shape]``). Nodes are settled in passes: a
+        neuron once one input gives its shape, any other node once all its inputs are."""
+        values: dict[str, np.ndarray] = {self.input: x0}
+        pending = [n for n in self.order if n != self.input]
+        while pending:
+            left = []
+            for n in pending:
+                node, k = self.g.nodes[n], self.kind[n]
+                known = [values[p] for p in self.pred[n] if p in values]
+                pinned = k in STATEFUL or k == "Threshold"
+                if not known or (not pinned and len(known) < len(self.pred[n])):
+                    left.append(n)
+                    continue
+                total = sum(known[1:], known[0])
+                if k in ("LI", "CubaLI"):
+                    values[n] = np.broadcast_to(_a(node.v_leak), total.shape).copy()
+                elif pinned:
+                    values[n] = np.zeros_like(total)
+                elif k in ("Delay", "Output"):
+                    values[n] = total
+                else:
+                    values[n] = getattr(self, f"_{k.lower()}")(node, total, {}, n)
+            if len(left) == len(pending):
+                break  # nodes on a cycle with no neuron (refused elsewhere) or unreachable
+            pending = left
+        return values
 
     @staticmethod
     def _stack(values):

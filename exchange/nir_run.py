@@ -19,7 +19,9 @@ fixed here on snarc's side without touching Norse:
    ``Delay`` nodes; ``Delay`` nodes run right after the input, so they read their
    input's value of the previous step, which is what a one-step delay is.
 5. **The first step of a delay**: nirtorch raises when a node has no input yet; the
-   runner starts every delay's input at zero.
+   runner starts every delay's input at its value at rest (the network before the
+   first step: :meth:`Reference.rest <snarc.exchange.nir_reference.Reference.rest>`),
+   as the reference and snarc's compiled module do.
 6. **The output**: nirtorch returns the last node it ran, not the ``Output`` node; the
    runner reads the output node's source from the executor's cache.
 7. **Input resistance**: Norse ignores ``r`` of ``LIF``, ``IF`` and ``LI`` (it only
@@ -212,20 +214,23 @@ class NIRRunner(nn.Module):
         ]
         (self.output_src,) = [a for a, b in graph.edges if b == outputs[0]]
         self.output_src = self.output_src.replace(".", "_")
-        self.delay_inputs = {}
+        self.delay_inputs = {}  # executor name of a delay's source -> its NIR name
         for d in delays:
             (src,) = [a for a, b in graph.edges if b == d]
-            shape = graph.nodes[d].metadata.get("shape")
-            if shape is None:
-                raise NIRRunError(f"Delay node '{d}' needs its input shape in metadata['shape']")
-            self.delay_inputs[src.replace(".", "_")] = tuple(shape)
+            self.delay_inputs[src.replace(".", "_")] = src
+        self.graph = graph
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         from nirtorch.graph_executor import GraphExecutorState
 
-        batch = x.shape[1]
+        from .nir_reference import Reference
+
+        rest = Reference(self.graph).rest(np.zeros(tuple(x.shape[1:])))
         state = GraphExecutorState(
-            cache={k: x.new_zeros((batch, *shape)) for k, shape in self.delay_inputs.items()}
+            cache={
+                k: torch.as_tensor(rest[src], dtype=x.dtype, device=x.device)
+                for k, src in self.delay_inputs.items()
+            }
         )
         outs = []
         for t in range(x.shape[0]):

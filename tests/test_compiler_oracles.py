@@ -8,6 +8,7 @@ import torch.nn.functional as F
 from torch import nn
 
 import snarc
+from snarc.compiler import NEURON_BUILDERS
 from snarc.compiler import neurons as N
 from snarc.compiler.surrogates import NORSE_METHOD, SURROGATE_GRADS, SURROGATES
 
@@ -79,7 +80,7 @@ GOLDEN = [
     "model, params, inputs, outs, vs", GOLDEN, ids=[g[0] + str(i) for i, g in enumerate(GOLDEN)]
 )
 def test_golden_membrane_traces(model, params, inputs, outs, vs):
-    module = N.NEURON_BUILDERS[model](
+    module = NEURON_BUILDERS[model](
         {"v_th": 1.0, "v_reset": 0.0, "surrogate": ("atan", 2.0), **params}, 1.0
     )
     got_z, got_v = trace(module, inputs)
@@ -137,7 +138,7 @@ def test_neuron_models_match_norse_cells(model):
     params, cell = _norse_cell(model)
     name = model.split("_")[0]
     dt = 0.25 if name == "Izhikevich" else 1.0
-    module = N.NEURON_BUILDERS[name]({"surrogate": ("superspike", 100.0), **params}, dt)
+    module = NEURON_BUILDERS[name]({"surrogate": ("superspike", 100.0), **params}, dt)
     scale = 20.0 if name == "Izhikevich" else 1.0
     x = torch.rand(40, 3) * scale
     ours, _ = module(x)
@@ -385,10 +386,10 @@ def test_fused_multistep_kernel_equals_stepping_with_autograd(model, params, sur
         "surrogate": (surrogate, {"atan": 2.0, "sigmoid": 4.0}.get(surrogate, 0.5)),
         **params,
     }
-    fused = N.NEURON_BUILDERS[model](base, 1.0)
+    fused = NEURON_BUILDERS[model](base, 1.0)
     assert fused.fusable
     fused.fused = True
-    looped = N.NEURON_BUILDERS[model](base, 1.0)
+    looped = NEURON_BUILDERS[model](base, 1.0)
     looped.load_state_dict(fused.state_dict())
     looped.fused = False
     x = torch.rand(9, 4, 5) * 1.2
