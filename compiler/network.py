@@ -193,9 +193,11 @@ class CompiledNetwork(Simulation, nn.Module):
             self._plans[v].in_edges.append(info)
 
         self._schedule = [(kind, list(nodes)) for kind, nodes in sched.groups]
-        self._delayed_sources = sorted(
-            {e.src for plan in self._plans.values() for e in plan.in_edges if e.delay}
-        )
+        self._delay_depth: dict[str, int] = {}  # node -> its longest outgoing delay
+        for plan in self._plans.values():
+            for e in plan.in_edges:
+                if e.delay:
+                    self._delay_depth[e.src] = max(self._delay_depth.get(e.src, 0), e.delay)
         self._modes.update(sched.modes)
 
     # ------------------------------------------------------------ helpers

@@ -18,8 +18,7 @@ class Simulation:
     def _simulate(self, x, generator, count, steps, state, traces):
         seq, static_input = self.encode_input(x, generator, steps)
         weights = self._genetic_weights()
-        last = state.last if state is not None else None
-        rest = self._rest_values(seq, weights)
+        history = self._histories(state.last if state is not None else None, seq, weights)
         carried = state.neurons if state is not None else {}
         neurons: dict[str, tuple] = {}
         seqs: dict[str, torch.Tensor] = {"input": seq}
@@ -28,7 +27,7 @@ class Simulation:
                 (name,) = nodes
                 plan = self._plans[name]
                 parts = [
-                    self._edge_seq(e, seqs, static_input, weights, count, last, rest)
+                    self._edge_seq(e, seqs, static_input, weights, count, history)
                     for e in plan.in_edges
                 ]
                 current = self._merge(plan, parts, 2)
@@ -44,12 +43,15 @@ class Simulation:
             else:
                 neurons.update(
                     self._run_stepwise(
-                        nodes, seqs, static_input, weights, count, last, carried, traces, rest
+                        nodes, seqs, static_input, weights, count, history, carried, traces
                     )
                 )
         new = NetworkState(
             neurons,
-            {u: seqs[u][-1] for u in self._delayed_sources},
+            {
+                u: torch.cat([history(u), seqs[u]])[-depth:]
+                for u, depth in self._delay_depth.items()
+            },
             (state.steps if state is not None else 0) + seq.shape[0],
         )
         return seqs, new
@@ -85,10 +87,29 @@ class Simulation:
 
         return rest
 
-    def _edge_seq(self, e: EdgeInfo, seqs, static_input, weights, count, last=None, rest=None):
-        """Apply a connection to its source's whole sequence → ``[T, B, ...]``; a delayed
-        one reads ``last[src]`` (the previous call's last output, when streaming) at
-        step 0, else its source's rest value (see :meth:`_rest_values`)."""
+    def _histories(self, last, seq, weights):
+        """``history(node)``: the node's outputs of the ``D`` steps before this call,
+        ``[D, B, *shape]`` (oldest first; ``D`` the longest delay of a connection out
+        of it): the previous call's, when streaming, else its rest value repeated."""
+        rest = self._rest_values(seq, weights)
+        memo: dict[str, torch.Tensor] = {}
+
+        def history(name: str) -> torch.Tensor:
+            if name not in memo:
+                depth = self._delay_depth[name]
+                if last is not None and name in last:
+                    memo[name] = last[name]
+                else:
+                    r = rest(name)
+                    memo[name] = r.unsqueeze(0).expand(depth, *r.shape)
+            return memo[name]
+
+        return history
+
+    def _edge_seq(self, e: EdgeInfo, seqs, static_input, weights, count, history):
+        """Apply a connection to its source's whole sequence → ``[T, B, ...]``; one
+        delayed by ``d`` steps reads, for its first ``d`` steps, its source's history
+        (see :meth:`_histories`)."""
         src = seqs[e.src]
         T, B = src.shape[0], src.shape[1]
         module = self.edges[e.key]
@@ -100,20 +121,20 @@ class Simulation:
             if cnt:
                 count.append((e, cnt[0] * T))
             return y
-        first = None
+        parts = []
         if e.delay:
-            before = last[e.src] if last is not None and e.src in last else rest(e.src)
-            first = module(before, w, None).unsqueeze(0)
-        if e.delay and T == 1:
-            return first
-        part = src[:-1] if e.delay else src
-        y = module(part.reshape(part.shape[0] * B, *part.shape[2:]), w, cnt)
-        y = y.view(part.shape[0], B, *y.shape[1:])
-        if cnt:
-            count.append((e, cnt[0].view(part.shape[0], B).sum(0)))
-        if e.delay:
-            y = torch.cat([first, y], 0)
-        return y
+            before = history(e.src)
+            before = before[before.shape[0] - e.delay :][:T]  # steps t − d < 0
+            n = before.shape[0]
+            y0 = module(before.reshape(n * B, *before.shape[2:]), w, None)
+            parts.append(y0.view(n, B, *y0.shape[1:]))
+        part = src[: T - e.delay] if e.delay else src
+        if part.shape[0]:
+            y = module(part.reshape(part.shape[0] * B, *part.shape[2:]), w, cnt)
+            parts.append(y.view(part.shape[0], B, *y.shape[1:]))
+            if cnt:
+                count.append((e, cnt[0].view(part.shape[0], B).sum(0)))
+        return parts[0] if len(parts) == 1 else torch.cat(parts, 0)
 
     def _merge(self, plan: NodePlan, parts: list[torch.Tensor], dim: int) -> torch.Tensor:
         if len(parts) == 1:
@@ -125,7 +146,7 @@ class Simulation:
             out = out + p
         return out
 
-    def _run_stepwise(self, nodes, seqs, static_input, weights, count, last, carried, traces, rest):
+    def _run_stepwise(self, nodes, seqs, static_input, weights, count, history, carried, traces):
         """A component on a cycle, one step at a time → its nodes' final neuron states."""
         members = set(nodes)
         T = seqs["input"].shape[0]
@@ -133,15 +154,12 @@ class Simulation:
         for name in nodes:
             for e in self._plans[name].in_edges:
                 if e.src not in members:
-                    external[e.key] = self._edge_seq(
-                        e, seqs, static_input, weights, count, last, rest
-                    )
+                    external[e.key] = self._edge_seq(e, seqs, static_input, weights, count, history)
         coeffs = {
             n: self.neurons[self._plans[n].key].coefficients() for n in nodes if self._plans[n].key
         }
         states: dict[str, tuple] = {}
         vs: dict[str, list] = {}
-        prev: dict[str, torch.Tensor] = {}
         outs: dict[str, list] = {n: [] for n in nodes}
         counts: dict[str, list] = {}
         for t in range(T):
@@ -154,11 +172,8 @@ class Simulation:
                         parts.append(external[e.key][t])
                         continue
                     if e.delay:
-                        if t == 0:
-                            src = last[e.src] if last is not None and e.src in last else None
-                            src = rest(e.src) if src is None else src
-                        else:
-                            src = prev[e.src]
+                        back = t - e.delay
+                        src = outs[e.src][back] if back >= 0 else history(e.src)[back]
                     else:
                         src = current[e.src]
                     cnt = [] if count is not None and e.binary_in else None
@@ -176,7 +191,6 @@ class Simulation:
                         vs.setdefault(name, []).append(states[name].v)
                 current[name] = value
                 outs[name].append(value)
-            prev = current
         for name in nodes:
             seqs[name] = torch.stack(outs[name])
         for name, v in vs.items():

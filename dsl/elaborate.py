@@ -48,6 +48,7 @@ from .records import IRGraph
 from .signatures import (
     ENCODINGS,
     INPUT_KINDS,
+    OPS,
     READOUT_MODES,
     REQUIRED,
     ArgDef,
@@ -160,12 +161,23 @@ class Elaborator(NeuronResolver, Instantiator, Binder):
         )
 
     def add_edge(self, src, dst, kind, span, ops=(), sign=None, genetic=None):
-        """A connection; ``ops`` (OpCall) and ``genetic`` (GeneticCall) as written."""
+        """A connection; ``ops`` (OpCall) and ``genetic`` (GeneticCall) as written. Its
+        delay: 1 step for feedback and lateral, 0 otherwise, unless a ``delay(n)`` says."""
+        delays = [op for op in ops if OPS[op.name].delay is not None]
+        if len(delays) > 1:
+            raise self.error(
+                SnarcValueError,
+                "a connection has one delay",
+                delays[1].span,
+                notes=[("the first is here", delays[0].span)],
+            )
         self.g.add_edge(
             src,
             dst,
             kind=kind,
-            delay=1 if kind in ("feedback", "lateral") else 0,
+            delay=OPS[delays[0].name].delay(delays[0].args)
+            if delays
+            else (1 if kind in ("feedback", "lateral") else 0),
             calls=tuple(ops),
             sign=sign,
             gene_call=genetic,

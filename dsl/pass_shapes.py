@@ -52,33 +52,30 @@ def shape_err(elab, message, span, scope):
 
 
 def infer_shapes(elab):
+    """Shapes in topological order of the delay-free graph; a node that only delayed
+    connections reach (``a -> b : delay(3)``) takes its shape from them once their
+    sources have one."""
     g = elab.g
-    for node in elab.topo:
-        d = g.nodes[node]
-        if d.kind == "input":
-            continue
-        edges = sorted(
-            ((u, k, e) for u, _, k, e in g.in_edges(node, keys=True, data=True) if e.delay == 0),
-            key=lambda x: x[2].order,
-        )
-        if not edges:
-            has_delayed = any(True for _ in g.in_edges(node))
-            what = "population" if d.kind == "neuron" else "node"
-            raise SnarcValueError(
-                f"{what} '{node}' has no feed-forward input"
-                + (
-                    " (only feedback or lateral connections reach it)"
-                    if has_delayed
-                    else " (nothing connects to it)"
-                ),
-                d.span,
-                notes=elab.notes_for_scope(d.scope),
-            )
-        shapes = []
-        for u, k, e in edges:
-            edge_shape(elab, u, node, k, e)
-            shapes.append((u, e))
-        d.shape = merge_shapes(elab, node, d, shapes)
+    pending = [n for n in elab.topo if g.nodes[n].kind != "input"]
+    while pending:
+        left = []
+        for node in pending:
+            d = g.nodes[node]
+            ins = sorted(g.in_edges(node, keys=True, data=True), key=lambda x: x[3].order)
+            edges = [(u, k, e) for u, _, k, e in ins if e.delay == 0]
+            if not edges:  # only delayed inputs: those whose source has a shape
+                edges = [(u, k, e) for u, _, k, e in ins if g.nodes[u].shape is not None]
+            if not edges or any(g.nodes[u].shape is None for u, _, _ in edges):
+                left.append(node)  # (a source still waits for its own shape)
+                continue
+            shapes = []
+            for u, k, e in edges:
+                edge_shape(elab, u, node, k, e)
+                shapes.append((u, e))
+            d.shape = merge_shapes(elab, node, d, shapes)
+        if len(left) == len(pending):
+            _no_input(elab, left[0])
+        pending = left
     for u, v, k, e in g.edges(keys=True, data=True):
         if e.delay == 0:
             continue
@@ -138,3 +135,19 @@ def merge_shapes(elab, node, d, shapes):
             )
         channels += s[0]
     return (channels, *ref[1:])
+
+
+def _no_input(elab, node):
+    d = elab.g.nodes[node]
+    has_delayed = any(True for _ in elab.g.in_edges(node))
+    what = "population" if d.kind == "neuron" else "node"
+    raise SnarcValueError(
+        f"{what} '{node}' has no feed-forward input"
+        + (
+            " (only feedback or lateral connections reach it)"
+            if has_delayed
+            else " (nothing connects to it)"
+        ),
+        d.span,
+        notes=elab.notes_for_scope(d.scope),
+    )

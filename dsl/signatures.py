@@ -74,6 +74,7 @@ class OpDef:
     stochastic: bool = False  # differs between calls (dropout): never computed once for T
     shown: bool = True  # named in drawings' labels (identity is not)
     expand: Callable | None = None  # a macro: (in_shape, args) -> [(op, args)], no op itself
+    delay: Callable | None = None  # args -> steps: the connection reads that far back (no op)
     fanout: Callable | None = None  # OpSpec -> synaptic operations per nonzero input
     macs: Callable | None = None  # OpSpec -> MACs on a dense input, per sample and step
 
@@ -322,6 +323,14 @@ OPS: dict[str, OpDef] = {
             ),
             "residual shortcut: identity when shapes match, else conv 1×1 (stride) + bn",
             expand=shortcut_expansion,
+        ),
+        OpDef(
+            "delay",
+            (ArgDef("steps", "int", REQUIRED, check=at_least_one),),
+            "the connection reads its source `steps` steps back (NIR's Delay); on ~> and "
+            "..> it replaces their one step; it computes nothing itself",
+            expand=lambda shape, a: [],
+            delay=lambda a: a["steps"],
         ),
     ]
 }

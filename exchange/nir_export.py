@@ -180,7 +180,8 @@ class _Builder:
             prev = self.link(prev, self.add(f"{label}:{suffix}", node))
         if d.delay:
             delay = nir.Delay(
-                delay=_full(d.out_shape, self.dt), metadata={"shape": list(d.out_shape)}
+                delay=_full(d.out_shape, self.dt * d.delay),
+                metadata={"shape": list(d.out_shape)},
             )
             prev = self.link(prev, self.add(f"{label}:delay", delay))
         return prev

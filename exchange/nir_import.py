@@ -9,8 +9,11 @@ becomes a feedback connection (``~>``), and so does a cycle through a neuron wit
 ``Delay`` (NIR's and snnTorch's recurrence: the previous step). ``SumPool2d`` followed
 by ``Threshold(0 ≤ θ < 1)`` on spikes becomes ``maxpool`` (snarc's own export of one).
 A synaptic node where several paths meet (NIR sums the inputs of every node) becomes a
-relay population (``name : none``). What snarc cannot carry — a delay of more than one
-step, a delay into the output — is refused by name.
+relay population (``name : none``). A path through ``Delay`` nodes of ``n`` steps in all
+reads its source ``n`` steps back: a feedback connection where it closes a cycle
+(``~>``, with ``delay(n)`` for ``n > 1``), else a forward one with ``delay(n)``
+(into the Output too: ``readout x : delay(n)``). A delay that is not a whole number of
+steps is refused by name.
 
 The weights go to a state dict for the compiled program (``snarc import`` writes it
 next to the program as ``.pt``), so that the imported program computes what the graph
@@ -54,6 +57,7 @@ class _Edge:
     dst: str
     nodes: list[str]  # NIR synaptic nodes along the path
     delayed: bool = False
+    steps: int = 0  # the delay in steps (Delay nodes along the path; 1 for a back edge)
     ops: list = field(default_factory=list)  # ast.Call, in order
     weights: list[tuple[int, str]] = field(default_factory=list)  # (op index, NIR node)
 
@@ -229,6 +233,7 @@ class _Importer:
                     "nor a neuron to carry it to the next step"
                 )
             e.delayed = True
+            e.steps = 1
 
     # ---------------------------------------------------------------- ops
     def ops_for(self, edge: _Edge):
@@ -237,12 +242,13 @@ class _Importer:
             k = self.kind[n]
             if k == "Delay":
                 steps = uniform(n, "delay", node.delay) / self.dt
-                if abs(steps - 1.0) > 1e-6:
+                if abs(steps - round(steps)) > 1e-6 or round(steps) < 1:
                     raise NIRImportError(
-                        f"NIR node '{n}': a delay of {steps:g} steps; snarc's feedback and "
-                        "lateral connections delay by exactly one step"
+                        f"NIR node '{n}': a delay of {steps:g} steps; snarc delays by whole "
+                        "steps of dt"
                     )
                 edge.delayed = True
+                edge.steps += round(steps)
             elif k == "MaxThreshold":
                 continue  # consumed by the SumPool2d before it (max-pooling of spikes)
             elif k == "Conv2d":
@@ -369,6 +375,19 @@ class _Importer:
         return import_neuron(n, self.g.nodes[n], self.kind[n], self.dt, self.source)
 
     # ---------------------------------------------------------------- program
+    @staticmethod
+    def _on_cycle(edges: list[_Edge]) -> set[int]:
+        """The indices of the delayed paths that close a cycle (feedback, ``~>``); a
+        delayed path on no cycle is a forward connection with a ``delay(n)``."""
+        import networkx as nx
+
+        g = nx.DiGraph((e.src, e.dst) for e in edges)
+        return {
+            i
+            for i, e in enumerate(edges)
+            if e.delayed and (e.src == e.dst or nx.has_path(g, e.dst, e.src))
+        }
+
     def program(self):
         inputs = [n for n, k in self.kind.items() if k == "Input"]
         outputs = [n for n, k in self.kind.items() if k == "Output"]
@@ -413,24 +432,22 @@ class _Importer:
                 continue
             body.append(ast.PopDecl(names=(self.ident(n),), neuron=neuron))
         into_output = [e for e in edges if self.kind[e.dst] == "Output"]
-        for e in into_output:
-            if e.delayed:
-                raise NIRImportError(
-                    f"a Delay on the path '{e.src}' -> '{e.dst}' into the Output: "
-                    "snarc's readout reads the current step"
-                )
+        on_cycle = self._on_cycle(edges)
+        for i, e in enumerate(edges):
+            if e.delayed and (e.steps > 1 or i not in on_cycle):
+                e.ops.append(C.call("delay", e.steps))  # last: weights keep their op index
         readout = into_output[0] if len(into_output) == 1 else None
         if len(into_output) > 1:  # NIR sums them: a relay, read out
             self.output_node = self.ident("output_sum")
             body.append(ast.PopDecl(names=(self.output_node,), neuron=ast.NeuronRef(name="none")))
-        for e in edges:
+        for i, e in enumerate(edges):
             if self.kind[e.dst] == "Output" and len(into_output) == 1:
                 continue
             dst = self.output_node if self.kind[e.dst] == "Output" else self.ident(e.dst)
             body.append(
                 ast.Edge(
                     src=C.ref(self.ident(e.src)),
-                    arrow="~>" if e.delayed else "->",
+                    arrow="~>" if e.delayed and i in on_cycle else "->",
                     dst=C.ref(dst),
                     ops=tuple(e.ops),
                 )

@@ -236,6 +236,7 @@ SPIKES_ONLY: dict[str, str] = {
 }
 OP_REASONS: dict[str, str] = {
     "shortcut": "a macro: elaboration turns it into identity or conv + bn",
+    "delay": "no operation: it sets the connection's delay, written as a Delay of steps·dt",
 }
 
 

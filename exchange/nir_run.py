@@ -156,13 +156,34 @@ def _module_map(node, dt: float) -> nn.Module | None:
     if isinstance(node, nir.Threshold):
         return Threshold(node.threshold)
     if isinstance(node, nir.Delay):
-        return nn.Identity()
+        steps = int(round(float(np.asarray(node.delay).reshape(-1)[0]) / dt))
+        return nn.Identity() if steps == 1 else DelaySteps(steps - 1)
     if isinstance(node, nir.CubaLIF) and meta.get("reset") == "subtract":
         module = _import_norse_module(
             node, ignore_warnings=True, reset_method=reset_subtract, dt=dt
         )
         return module
     return _import_norse_module(node, ignore_warnings=True, dt=dt)
+
+
+class DelaySteps(nn.Module):
+    """A delay of ``1 + extra`` steps: the runner already hands a Delay its input of the
+    previous step; this holds it ``extra`` steps more, starting full of its first input
+    (the rest value). ``reset()`` empties it between sequences."""
+
+    def __init__(self, extra: int):
+        super().__init__()
+        self.extra = extra
+        self.buffer: list[torch.Tensor] = []
+
+    def reset(self) -> None:
+        self.buffer = []
+
+    def forward(self, x):
+        if not self.buffer:
+            self.buffer = [x] * self.extra
+        self.buffer.append(x)
+        return self.buffer.pop(0)
 
 
 class NIRRunner(nn.Module):
@@ -232,6 +253,9 @@ class NIRRunner(nn.Module):
                 for k, src in self.delay_inputs.items()
             }
         )
+        for m in self.modules():
+            if isinstance(m, DelaySteps):
+                m.reset()
         outs = []
         for t in range(x.shape[0]):
             _, state = self.executor(x[t], state)

@@ -503,11 +503,15 @@ def test_recurrence_without_a_delay_imports_as_the_previous_step(tmp_path):
     assert "lif ~> lif : linear(5)" in text2
 
 
-def test_what_snarc_cannot_carry_is_refused_by_name():
-    with pytest.raises(NIRImportError, match="NIR node 'd': a delay of 3 steps"):
-        from_nir(_recurrent_graph(delay=3.0))
-    with pytest.raises(NIRImportError, match="a Delay on the path 'lif' -> 'out'"):
-        from_nir(_recurrent_graph(into_output=True))
+def test_delays_of_several_steps_and_into_the_output_import():
+    """issue 15: a 3-step Delay became 1 step, then was refused; a Delay into the Output
+    was refused. Now: delay(3) on the feedback, delay(1) on the readout; a delay that is
+    not a whole number of steps is refused by name."""
+    x = torch.rand(10, 3, 3, generator=torch.Generator().manual_seed(4)) * 2
+    assert "lif ~> lif : linear(5) | delay(3)" in _agree(_recurrent_graph(delay=3.0), x)
+    assert "readout lif : delay(1)" in _agree(_recurrent_graph(into_output=True), x)
+    with pytest.raises(NIRImportError, match="NIR node 'd': a delay of 2.5 steps"):
+        from_nir(_recurrent_graph(delay=2.5))
 
 
 def test_a_dense_layer_with_two_inputs_keeps_its_weights():

@@ -209,3 +209,92 @@ def test_a_delayed_connection_starts_from_the_rest_value_everywhere():
         a0 = net.edges["a_to_o"].ops[0](ours["a"][0]).double().numpy()
     k = 0.5  # dt / tau_mem
     np.testing.assert_allclose(o[0], 0.3 + k * (0.3 + a0 + fed - 0.3), atol=1e-6)
+
+
+DELAYS = """
+network delays {
+  input vector(4) steps 9
+  a : LIF(tau_mem: 2.0, v_th: 0.4)
+  b : LIF(tau_mem: 3.0, v_th: 0.3)
+  o : LI(tau_mem: 2.0)
+  in -> a : linear(6)
+  a ~> a : linear(6, bias: true) | delay(3)
+  a -> b : linear(5) | delay(2)
+  in -> b : linear(5)
+  b -> o : linear(3)
+  readout o : delay(1) over last
+}
+"""
+
+
+def test_delays_of_several_steps_agree_with_the_reference_norse_and_streaming():
+    """``delay(n)`` reads the source n steps back: snarc's module, the literal reference
+    and Norse's runner agree on the exported graph (Delay of n·dt), streaming in pieces
+    equals one run, and NIR → snarc gives the same program back."""
+    from snarc.exchange.nir_run import NIRRunner
+
+    torch.manual_seed(1)
+    graph = snarc.elaborate(DELAYS)
+    assert {(u, v): d.delay for u, v, d in graph.edges(data=True)} == {
+        ("input", "a"): 0, ("a", "a"): 3, ("a", "b"): 2, ("input", "b"): 0,
+        ("b", "o"): 0, ("o", "readout"): 1,
+    }  # fmt: skip
+    net = snarc.compile(graph).eval()
+    for m in net.modules():
+        if isinstance(m, torch.nn.Linear):
+            m.weight.data *= 3.0
+    x = _x(6, n=4, T=9)
+    with torch.no_grad():
+        ours = net.run(x)["readout"].double().numpy()
+        first, state = net.stream(x[:2])
+        rest, _ = net.stream(x[2:], state)
+    np.testing.assert_allclose(torch.cat([first, rest]).double().numpy(), ours, atol=1e-6)
+    g = to_nir(net, graph)
+    steps = sorted(round(float(n.delay.reshape(-1)[0])) for n in g.nodes.values()
+                   if isinstance(n, nir.Delay))  # fmt: skip
+    assert steps == [1, 2, 3]
+    ref = Reference(g).run(x.numpy())["output"]
+    np.testing.assert_allclose(ref.reshape(ours.shape), ours, atol=1e-5)
+    with torch.no_grad():
+        theirs = NIRRunner(g)(x).double().numpy()
+    np.testing.assert_allclose(theirs.reshape(ours.shape), ours, atol=1e-5)
+    text, _ = _agree_on(g, x)
+    assert "| delay(3)" in text and "| delay(2)" in text and ": delay(1)" in text
+
+
+def _agree_on(graph, x):
+    text, state = from_nir(graph, name="g")
+    net = snarc.compile(text)
+    net.load_state_dict(state)
+    with torch.no_grad():
+        ours = net.run(x)["readout"].double().numpy()
+    ref = Reference(graph).run(x.numpy())["output"]
+    np.testing.assert_allclose(ours, ref.reshape(ours.shape), atol=1e-5)
+    return text, net
+
+
+def test_a_delay_shifts_the_input_by_whole_steps():
+    """``in -> a : linear(5) | delay(3)`` is the undelayed network on the input shifted by
+    three steps (the input at rest is 0, and the map has no bias)."""
+    plain = (
+        "network s {\n  input vector(4) steps 8\n  a : LI(tau_mem: 2.0)\n"
+        "  in -> a : linear(5)%s\n  readout a over last\n}\n"
+    )
+    torch.manual_seed(0)
+    late = snarc.compile(plain % " | delay(3)")
+    torch.manual_seed(0)
+    now = snarc.compile(plain % "")
+    x = _x(7, n=4, T=8)
+    shifted = torch.cat([torch.zeros(3, *x.shape[1:]), x[:-3]])
+    with torch.no_grad():
+        torch.testing.assert_close(late.run(x)["readout"], now.run(shifted)["readout"])
+
+
+def test_one_delay_per_connection():
+    from snarc.dsl.errors import SnarcError
+
+    with pytest.raises(SnarcError, match="a connection has one delay"):
+        snarc.elaborate(
+            "network s {\n  input vector(4) steps 8\n  a : LI(tau_mem: 2.0)\n"
+            "  in -> a : linear(5) | delay(1) | delay(2)\n  readout a over last\n}\n"
+        )
