@@ -101,9 +101,10 @@ class Conv2d(nn.Conv2d):
 
 
 def _conv(spec: OpSpec) -> nn.Module:
+    """A 2-d convolution on a map, a 1-d one on a (C, L) signal."""
     k, d = spec.get("kernel"), spec.get("dilation")
     p = spec.get("padding")
-    return Conv2d(
+    return (Conv2d if len(spec.in_shape) == 3 else nn.Conv1d)(
         spec.in_shape[0],
         spec.out_shape[0],
         k,
@@ -129,7 +130,7 @@ def _pool(cls):
 
 
 def _bn(spec: OpSpec) -> nn.Module:
-    cls = nn.BatchNorm2d if len(spec.in_shape) == 3 else nn.BatchNorm1d
+    cls = nn.BatchNorm2d if len(spec.in_shape) == 3 else nn.BatchNorm1d  # (C, L) or (F,)
     return cls(spec.in_shape[0], affine=spec.get("affine"))
 
 

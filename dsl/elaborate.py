@@ -245,8 +245,11 @@ class Elaborator(NeuronResolver, Instantiator, Binder):
     def _input(self, stmt: ast.Input, frame: Frame):
         if stmt.kind not in INPUT_KINDS:
             raise self.problem(M.unknown_choice("input kind", stmt.kind, INPUT_KINDS, stmt.span))
-        rank = INPUT_KINDS[stmt.kind]
-        names = ("channels", "height", "width") if rank == 3 else ("features",)
+        ranks = INPUT_KINDS[stmt.kind]  # frames: a map (C, H, W) or a signal (C, L)
+        rank = len(stmt.args) if len(stmt.args) in ranks else ranks[0]
+        names = {3: ("channels", "height", "width"), 2: ("channels", "length")}.get(
+            rank, ("features",)
+        )
         sig = tuple(
             ArgDef(n, "int", REQUIRED, check=lambda v: None if v >= 1 else "must be >= 1")
             for n in names

@@ -33,6 +33,10 @@ def genetics(elab):
                 raise SnarcValueError(
                     "genetic encoding of a grouped convolution is not supported", span
                 )
+            if len(op.in_shape) != 3:
+                raise SnarcValueError(
+                    "genetic encoding of a 1-d convolution (on a signal) is not supported", span
+                )
             kernel = (op.get("kernel"), op.get("kernel"))
             unit = "channel"
             pre_units, post_units = op.in_shape[0], op.out_shape[0]

@@ -101,8 +101,13 @@ def _out_size(size, k, s, p, d=1):
 
 
 def _conv_infer(shape, a):
-    _need_map("conv", shape)
-    c, h, w = shape
+    """``(C, H, W)`` → a 2-d convolution; ``(C, L)`` (a signal) → a 1-d one."""
+    if len(shape) not in (2, 3):
+        raise OpError(
+            f"needs a (channels, height, width) map or a (channels, length) signal, got shape "
+            f"{fmt_shape(shape)}"
+        )
+    c, spatial = shape[0], shape[1:]
     k, s, g, d = a["kernel"], a["stride"], a["groups"], a["dilation"]
     p = a["padding"] if a["padding"] is not None else d * (k - 1) // 2
     if c % g:
@@ -111,18 +116,20 @@ def _conv_infer(shape, a):
         raise OpError(
             f"output channels ({a['channels']}) are not divisible by groups ({g})", "groups"
         )
-    oh, ow = _out_size(h, k, s, p, d), _out_size(w, k, s, p, d)
-    if oh < 1 or ow < 1:
+    out = tuple(_out_size(n, k, s, p, d) for n in spatial)
+    if min(out) < 1:
+        size = "x".join(map(str, spatial))
+        kernel = "x".join([str(k)] * len(spatial))
         raise OpError(
-            f"a {k}x{k} kernel with stride {s} and padding {p} does not fit a {h}x{w} input",
+            f"a {kernel} kernel with stride {s} and padding {p} does not fit a {size} input",
             "kernel",
         )
-    return (a["channels"], oh, ow)
+    return (a["channels"], *out)
 
 
 def _conv_count(shape, out, a):
     c = shape[0]
-    n = a["channels"] * (c // a["groups"]) * a["kernel"] ** 2
+    n = a["channels"] * (c // a["groups"]) * a["kernel"] ** (len(shape) - 1)
     return n + (a["channels"] if a["bias"] else 0)
 
 
@@ -183,15 +190,23 @@ def _vote_infer(shape, a):
 
 
 def _conv_fanout(spec) -> float:
-    """A convolution reaches ``C_out/groups · k² / stride²`` outputs per input on average."""
+    """A convolution reaches ``C_out/groups · k² / stride²`` outputs per input on average
+    (``k / stride`` for a 1-d one)."""
+    dims = len(spec.in_shape) - 1
     return (
-        spec.out_shape[0] / spec.get("groups") * spec.get("kernel") ** 2 / spec.get("stride") ** 2
+        spec.out_shape[0]
+        / spec.get("groups")
+        * spec.get("kernel") ** dims
+        / spec.get("stride") ** dims
     )
 
 
 def _conv_macs(spec) -> float:
-    c_out, h, w = spec.out_shape
-    return c_out * h * w * spec.in_shape[0] / spec.get("groups") * spec.get("kernel") ** 2
+    dims = len(spec.in_shape) - 1
+    n_out = 1
+    for s in spec.out_shape:
+        n_out *= s
+    return n_out * spec.in_shape[0] / spec.get("groups") * spec.get("kernel") ** dims
 
 
 def _linear_macs(spec) -> float:
@@ -249,7 +264,7 @@ OPS: dict[str, OpDef] = {
                 ArgDef("dilation", "int", 1, check=at_least_one),
                 _BIAS,
             ),
-            "2-d convolution",
+            "convolution: 2-d on a (C, H, W) map, 1-d on a (C, L) signal",
             shape=_conv_infer,
             params=_conv_count,
             weighted=True,
@@ -344,6 +359,6 @@ GENETIC_SIGNATURE = (
 
 MERGES = ("sum", "concat")
 EDGE_KINDS = {"->": "forward", "=>": "residual", "~>": "feedback", "..>": "lateral"}
-INPUT_KINDS = {"image": 3, "frames": 3, "vector": 1}
+INPUT_KINDS = {"image": (3,), "frames": (3, 2), "vector": (1,)}  # ranks per sample
 ENCODINGS = {"image": ("direct", "rate"), "frames": ("events",), "vector": ("direct", "rate")}
 READOUT_MODES = ("mean", "sum", "max", "last")

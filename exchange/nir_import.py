@@ -45,7 +45,7 @@ from .nir_weights import imported_weights
 
 NEURONS = ("LIF", "CubaLIF", "IF", "LI", "CubaLI", "I", "Threshold")
 SYNAPSES = (
-    "Conv2d", "Affine", "Linear", "AvgPool2d", "SumPool2d", "MaxThreshold", "Flatten", "Scale",
+    "Conv2d", "Conv1d", "Affine", "Linear", "AvgPool2d", "SumPool2d", "MaxThreshold", "Flatten", "Scale",
     "Delay",
 )  # fmt: skip
 SPIKING = ("LIF", "CubaLIF", "IF", "Threshold")
@@ -251,9 +251,11 @@ class _Importer:
                 edge.steps += round(steps)
             elif k == "MaxThreshold":
                 continue  # consumed by the SumPool2d before it (max-pooling of spikes)
-            elif k == "Conv2d":
+            elif k in ("Conv2d", "Conv1d"):  # a 1-d conv acts on a (C, L) signal
                 w = np.asarray(node.weight)
-                if w.ndim != 4 or w.shape[2] != w.shape[3]:
+                if k == "Conv1d" and w.ndim != 3:
+                    raise NIRImportError(f"NIR node '{n}': a Conv1d weight needs 3 axes")
+                if k == "Conv2d" and (w.ndim != 4 or w.shape[2] != w.shape[3]):
                     raise NIRImportError(f"NIR node '{n}': only square 2-d kernels are supported")
                 stride, dil = (
                     self._square(n, a, f)
@@ -397,20 +399,21 @@ class _Importer:
         shape = [int(s) for s in np.asarray(next(iter(inp.input_type.values()))).reshape(-1)]
         if self.source.batch_in_input and len(shape) in (2, 4):
             shape = shape[1:]  # norse.torch.to_nir keeps the sample's batch axis
-        if len(shape) not in (1, 3):
+        if len(shape) not in (1, 2, 3):
             raise NIRImportError(
                 f"NIR node '{inputs[0]}': an input of shape {shape}; snarc takes a vector "
-                "(features) or a map (channels, height, width) per sample",
+                "(features), a signal (channels, length) or a map (channels, height, width) "
+                "per sample",
                 hint="a leading 1 is the batch axis norse.torch.to_nir keeps: import with "
                 "--source norse"
-                if len(shape) in (2, 4) and shape[0] == 1
+                if len(shape) == 4 and shape[0] == 1
                 else None,
             )
         self.names[inputs[0]] = "in"
         edges = [self.ops_for(e) for e in self.paths()]
         self._previous_step(edges, inputs[0])
         kind = (self.g.metadata or {}).get("input_kind") or (
-            "frames" if len(shape) == 3 else "vector"
+            "frames" if len(shape) in (2, 3) else "vector"
         )
         encode = (self.g.metadata or {}).get("encode")
         # time constants are converted to steps: the program keeps dt = 1

@@ -84,13 +84,14 @@ def _conv(step: Step) -> Lowered:
     consumed = 1
     if step.next_op is not None and step.next_op.name == "bn":  # folded in (eval statistics)
         scale, shift = bn_affine(step.edge.ops[i + 1])
-        w = w * scale.view(-1, 1, 1, 1)
+        w = w * scale.view(-1, *[1] * (w.dim() - 1))
         b = b * scale + shift
         consumed = 2
     k = op.get("kernel")
     pad = op.get("padding") if op.get("padding") is not None else op.get("dilation") * (k - 1) // 2
-    node = nir.Conv2d(
-        input_shape=tuple(op.in_shape[1:]),
+    two_d = len(op.in_shape) == 3
+    node = (nir.Conv2d if two_d else nir.Conv1d)(
+        input_shape=tuple(op.in_shape[1:]) if two_d else op.in_shape[1],
         weight=np32(w),
         stride=op.get("stride"),
         padding=pad,
@@ -115,6 +116,17 @@ def _bn(step: Step) -> Lowered:
             padding=0,
             dilation=1,
             groups=c,
+            bias=np32(shift),
+        )
+    elif len(op.in_shape) == 2:  # a (C, L) signal: a 1-wide Conv1d, diagonal (nir 1.0's
+        c = op.in_shape[0]  # type inference ignores a Conv1d's groups)
+        node = nir.Conv1d(
+            input_shape=op.in_shape[1],
+            weight=np32(torch.diag(scale).view(c, c, 1)),
+            stride=1,
+            padding=0,
+            dilation=1,
+            groups=1,
             bias=np32(shift),
         )
     else:

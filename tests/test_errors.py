@@ -338,7 +338,7 @@ CASES = [
         E.SnarcShapeError,
         6,
         12,
-        "conv: needs a (channels, height, width) input, got shape (10,)",
+        "conv: needs a (channels, height, width) map or a (channels, length) signal, got shape (10,)",
     ),
     (
         "feedback_shape",
