@@ -29,6 +29,7 @@ from ..dsl.errors import SnarcError
 from ..dsl.ir import OpSpec
 from ..dsl.signatures import OPS
 from .ops import EdgeModule, dense_macs, fanout
+from .per_neuron import PER_NEURON_BUILDERS
 from .plan import EdgeInfo, NodePlan
 from .schedule import schedule
 from .simulate import Simulation
@@ -112,7 +113,10 @@ class CompiledNetwork(Simulation, nn.Module):
                         f"no builder for neuron model '{ns.model}' (node '{name}')", d.span
                     )
                 key = sanitize(name)
-                module = builder(dict(ns.params), self.dt)
+                if ns.get("per_neuron"):  # parameters per neuron: compiler/per_neuron.py
+                    module = PER_NEURON_BUILDERS[ns.model](dict(ns.params), self.dt, d.shape)
+                else:
+                    module = builder(dict(ns.params), self.dt)
                 self.neurons[key] = module
                 spiking = bool(getattr(module, "spiking", True))
             self._plans[name] = NodePlan(name, d.kind, d.merge, tuple(d.shape), key, spiking)

@@ -1,5 +1,7 @@
 """The torch module of each neuron model (``NEURON_BUILDERS``): a table a caller can
-extend or override (``snarc.compile(..., neurons={...})``)."""
+extend or override (``snarc.compile(..., neurons={...})``); ``PER_NEURON_BUILDERS``
+holds the modules of populations written with ``per_neuron: true`` (in
+:mod:`.per_neuron`)."""
 
 from __future__ import annotations
 

@@ -77,6 +77,14 @@ _RESET_DELAY = ArgDef(
     "membrane's decay per step)",
 )
 
+_PER_NEURON = ArgDef(
+    "per_neuron",
+    "bool",
+    False,
+    doc="hold every numeric parameter (and an input gain) per neuron, in the module's state: "
+    "the values written start them, a checkpoint or `snarc import` sets them",
+)
+
 _TAU_ALIASES = (
     Alias("tau_mem_inv", "tau_mem", lambda v: 1.0 / v, "Norse's tau_mem_inv = 1 / tau_mem"),
     Alias("tau", "tau_mem", lambda v: v, "SpikingJelly's LIFNode tau"),
@@ -94,13 +102,14 @@ NEURON_MODELS: dict[str, NeuronModel] = {
                 ArgDef("v_leak", "float", 0.0),
                 *_COMMON_SPIKING,
                 _RESET_DELAY,
+                _PER_NEURON,
             ),
             "leaky integrate-and-fire",
             time_constants=("tau_mem",),
             optional_time_constants=("tau_syn",),
             aliases=_TAU_ALIASES,
         ),
-        NeuronModel("IF", _COMMON_SPIKING, "integrate-and-fire (no leak)"),
+        NeuronModel("IF", (*_COMMON_SPIKING, _PER_NEURON), "integrate-and-fire (no leak)"),
         NeuronModel(
             "Leaky",
             (
@@ -173,6 +182,7 @@ NEURON_MODELS: dict[str, NeuronModel] = {
                 ArgDef("tau_mem", "float", 2.0, check=positive),
                 ArgDef("tau_syn", "float", 0.0, check=non_negative, doc="0: none"),
                 ArgDef("v_leak", "float", 0.0, doc="resting potential"),
+                _PER_NEURON,
             ),
             "leaky integrator without spikes: a readout that reports its membrane potential",
             time_constants=("tau_mem",),
@@ -181,7 +191,7 @@ NEURON_MODELS: dict[str, NeuronModel] = {
         ),
         NeuronModel(
             "I",
-            (),
+            (_PER_NEURON,),
             "integrator without leak or spikes (NIR's I): v ← v + x, reports v",
             spiking=False,
         ),
@@ -195,6 +205,7 @@ NEURON_MODELS: dict[str, NeuronModel] = {
                     ("atan", 2.0),
                     doc="surrogate gradient and its sharpness",
                 ),
+                _PER_NEURON,
             ),
             "a memoryless spike (NIR's Threshold): z = H(x − v_th) at every step, no state",
         ),

@@ -72,6 +72,13 @@ class NeuronResolver:
                 f"{model_name}: v_th ({bound['v_th']:g}) must be above v_reset ({bound['v_reset']:g})",
                 arg_spans.get("v_th", span),
             )
+        if bound.get("per_neuron") and bound.get("learn_threshold"):
+            raise self.error(
+                SnarcValueError,
+                f"{model_name}: per_neuron and learn_threshold cannot be combined (per-neuron "
+                "values are state, not learned)",
+                arg_spans.get("learn_threshold", span),
+            )
         spec = NeuronSpec(model_name, tuple(sorted(bound.items())), name=name, span=span)
         self._neuron_cache[key] = spec
         return spec

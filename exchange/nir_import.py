@@ -30,7 +30,6 @@ whose current jumps by its input with ``w_in = 1``; ``source="norse"`` reads the
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -39,27 +38,10 @@ from ..dsl import construct as C
 from ..dsl.frames import RESERVED
 from ..dsl.parser import keywords
 from .errors import NIRImportError
-from .nir_import_neurons import import_neuron, uniform
+from .nir_import_neurons import import_neuron
+from .nir_import_ops import NEURONS, SYNAPSES, NIRPath, SynapseReader
 from .nir_sources import source_named
 from .nir_weights import imported_weights
-
-NEURONS = ("LIF", "CubaLIF", "IF", "LI", "CubaLI", "I", "Threshold")
-SYNAPSES = (
-    "Conv2d", "Conv1d", "Affine", "Linear", "AvgPool2d", "SumPool2d", "MaxThreshold", "Flatten", "Scale",
-    "Delay",
-)  # fmt: skip
-SPIKING = ("LIF", "CubaLIF", "IF", "Threshold")
-
-
-@dataclass
-class _Edge:
-    src: str
-    dst: str
-    nodes: list[str]  # NIR synaptic nodes along the path
-    delayed: bool = False
-    steps: int = 0  # the delay in steps (Delay nodes along the path; 1 for a back edge)
-    ops: list = field(default_factory=list)  # ast.Call, in order
-    weights: list[tuple[int, str]] = field(default_factory=list)  # (op index, NIR node)
 
 
 def _positive(value, what: str, kind):
@@ -105,7 +87,7 @@ def program_name(text: str) -> str:
     return name if not name[0].isdigit() else "n_" + name
 
 
-class _Importer:
+class _Importer(SynapseReader):
     def __init__(self, graph, dt: float | None, source: str, steps: int | None, name: str):
         import nir
 
@@ -154,6 +136,8 @@ class _Importer:
                 self.kind[n] = "MaxThreshold"
         self.names: dict[str, str] = {}
         self.output_node = "readout"  # the IR node the Output's paths end in
+        self.per_neuron: dict[str, dict] = {}  # NIR neuron -> its per-neuron values
+        self.layout: dict[str, tuple[int, int]] = {}  # Input -> (offset, size), if several
 
     def ident(self, nir_name: str) -> str:
         if nir_name in self.names:
@@ -176,7 +160,7 @@ class _Importer:
             or (k in (*SYNAPSES, "Skip") and len(self.pred[n]) > 1)
         )
 
-    def paths(self) -> list[_Edge]:
+    def paths(self) -> list[NIRPath]:
         edges = []
         for start in self.g.nodes:
             if not self.terminal(start) or self.kind[start] == "Output":
@@ -188,7 +172,7 @@ class _Importer:
             while stack:
                 n, path = stack.pop()
                 if self.terminal(n):
-                    edges.append(_Edge(start, n, path))
+                    edges.append(NIRPath(start, n, path))
                     continue
                 if n in path:
                     raise NIRImportError(
@@ -197,7 +181,7 @@ class _Importer:
                 stack.extend((s, [*path, n]) for s in self.succ[n])
         return edges
 
-    def _previous_step(self, edges: list[_Edge], start: str) -> None:
+    def _previous_step(self, edges: list[NIRPath], start: str) -> None:
         """NIR's recurrence without a Delay (snnTorch's RLeaky, NIR's own examples): a
         cycle through a neuron reads its previous step. The back edges of a depth-first
         walk from the input that enter a neuron become feedback connections (``~>``);
@@ -212,19 +196,29 @@ class _Importer:
         back: set[int] = set()
         seen, on = set(), set()
 
-        def visit(node):
-            seen.add(node)
-            on.add(node)
-            for _, v, key in sorted(g.out_edges(node, keys=True), key=lambda x: (x[1], x[2])):
+        def out(node):
+            return iter(sorted(g.out_edges(node, keys=True), key=lambda x: (x[1], x[2])))
+
+        for root in [start, *sorted(g.nodes)]:  # an iterative walk: no recursion limit
+            if root in seen:
+                continue
+            seen.add(root)
+            on.add(root)
+            stack = [(root, out(root))]
+            while stack:
+                node, it = stack[-1]
+                nxt = next(it, None)
+                if nxt is None:
+                    stack.pop()
+                    on.discard(node)
+                    continue
+                _, v, key = nxt
                 if v in on:
                     back.add(key)
                 elif v not in seen:
-                    visit(v)
-            on.discard(node)
-
-        for node in [start, *sorted(g.nodes)]:
-            if node not in seen:
-                visit(node)
+                    seen.add(v)
+                    on.add(v)
+                    stack.append((v, out(v)))
         for key in back:
             e = edges[key]
             if self.kind[e.dst] not in NEURONS:
@@ -236,149 +230,18 @@ class _Importer:
             e.steps = 1
 
     # ---------------------------------------------------------------- ops
-    def ops_for(self, edge: _Edge):
-        for n in edge.nodes:
-            node = self.g.nodes[n]
-            k = self.kind[n]
-            if k == "Delay":
-                steps = uniform(n, "delay", node.delay) / self.dt
-                if abs(steps - round(steps)) > 1e-6 or round(steps) < 1:
-                    raise NIRImportError(
-                        f"NIR node '{n}': a delay of {steps:g} steps; snarc delays by whole "
-                        "steps of dt"
-                    )
-                edge.delayed = True
-                edge.steps += round(steps)
-            elif k == "MaxThreshold":
-                continue  # consumed by the SumPool2d before it (max-pooling of spikes)
-            elif k in ("Conv2d", "Conv1d"):  # a 1-d conv acts on a (C, L) signal
-                w = np.asarray(node.weight)
-                if k == "Conv1d" and w.ndim != 3:
-                    raise NIRImportError(f"NIR node '{n}': a Conv1d weight needs 3 axes")
-                if k == "Conv2d" and (w.ndim != 4 or w.shape[2] != w.shape[3]):
-                    raise NIRImportError(f"NIR node '{n}': only square 2-d kernels are supported")
-                stride, dil = (
-                    self._square(n, a, f)
-                    for a, f in ((node.stride, "stride"), (node.dilation, "dilation"))
-                )
-                pad = self._padding(n, node.padding, w.shape[2], dil, stride)
-                bias = node.bias is not None and np.any(np.asarray(node.bias) != 0)
-                extra = {"dilation": dil} if dil != 1 else {}
-                if node.groups != 1:
-                    extra["groups"] = int(node.groups)
-                if bias:
-                    extra["bias"] = True
-                edge.weights.append((len(edge.ops), n))
-                edge.ops.append(
-                    C.call("conv", w.shape[2], w.shape[0], stride=stride, padding=pad, **extra)
-                )
-            elif k in ("Affine", "Linear"):
-                w = np.asarray(node.weight)
-                bias = (
-                    k == "Affine" and node.bias is not None and np.any(np.asarray(node.bias) != 0)
-                )
-                edge.weights.append((len(edge.ops), n))
-                edge.ops.append(C.call("linear", w.shape[0], **({"bias": True} if bias else {})))
-            elif k == "AvgPool2d":
-                kk, s, p = self._pool_args(n, node)
-                edge.ops.append(C.call("avgpool", kk, stride=s, padding=p))
-            elif k == "SumPool2d" and self._pools_max(n):
-                kk, s, p = self._pool_args(n, node)
-                edge.ops.append(C.call("maxpool", kk, stride=s, padding=p))
-            elif k == "SumPool2d":
-                kk, s, p = self._pool_args(n, node)
-                channels = self._channels(n, node)  # a depthwise conv with weights 1
-                edge.weights.append((len(edge.ops), n))
-                edge.ops.append(C.call("conv", kk, channels, stride=s, padding=p, groups=channels))
-            elif k == "Flatten":
-                edge.ops.append(C.call("flatten"))
-            elif k == "Scale":
-                scale = np.asarray(node.scale, dtype=np.float64)
-                if np.allclose(scale, 1.0):
-                    continue  # a summing point
-                if scale.ndim == 3 and np.allclose(scale, scale[:, :1, :1]):
-                    c = scale.shape[0]  # one factor per channel: a depthwise 1×1 conv
-                    edge.weights.append((len(edge.ops), n))
-                    edge.ops.append(C.call("conv", 1, c, padding=0, groups=c))
-                elif scale.ndim == 1:  # one factor per feature: a diagonal dense map
-                    edge.weights.append((len(edge.ops), n))
-                    edge.ops.append(C.call("linear", scale.shape[0]))
-                else:
-                    raise NIRImportError(
-                        f"NIR node '{n}': a Scale that differs within a channel (snarc scales "
-                        "maps per channel, vectors per feature)"
-                    )
-        return edge
-
-    def _max_of_spikes(self, n: str) -> bool:
-        """Whether Threshold ``n`` ends a max-pool of spikes: ``SumPool2d`` then
-        ``Threshold(θ)``, 0 ≤ θ < 1, where the pool (through ``Flatten`` only) reads a
-        spiking node and nothing else reads the pool (snarc's own export of a max-pool).
-        Any other Threshold is a population of memoryless spiking neurons."""
-        src = self._single_pred(n)
-        if src is None or self.kind[src] != "SumPool2d" or len(self.succ[src]) != 1:
-            return False
-        theta = uniform(n, "threshold", self.g.nodes[n].threshold)
-        before = self._single_pred(src)
-        while before is not None and self.kind[before] == "Flatten":
-            before = self._single_pred(before)
-        return 0.0 <= theta < 1.0 and before is not None and self.kind[before] in SPIKING
-
-    def _single_pred(self, n: str) -> str | None:
-        return self.pred[n][0] if len(self.pred[n]) == 1 else None
-
-    def _pools_max(self, n: str) -> bool:
-        """Whether SumPool2d ``n`` is the pool of a max-pool of spikes."""
-        return any(self.kind[s] == "MaxThreshold" for s in self.succ[n])
-
-    @staticmethod
-    def _channels(n, node) -> int:
-        input_type = getattr(node, "input_type", None) or {}
-        if "input" not in input_type:
-            raise NIRImportError(f"NIR node '{n}': SumPool2d without an input shape")
-        return int(np.asarray(input_type["input"]).reshape(-1)[0])
-
-    def _pool_args(self, n, node) -> tuple[int, int, int]:
-        """(kernel, stride, padding) of a pooling node, each the same along both axes."""
-        return tuple(
-            self._square(n, a, f)
-            for a, f in (
-                (node.kernel_size, "kernel"),
-                (node.stride, "stride"),
-                (node.padding, "padding"),
-            )
-        )
-
-    def _padding(self, n, padding, k: int, dil: int, stride: int) -> int:
-        """NIR's padding: numbers, or PyTorch's words ``"same"`` and ``"valid"``."""
-        if isinstance(padding, str):
-            if padding == "valid":
-                return 0
-            if padding == "same":
-                if stride != 1 or (dil * (k - 1)) % 2:
-                    raise NIRImportError(
-                        f"NIR node '{n}': padding 'same' with stride {stride} and an even "
-                        "reach pads unevenly, which snarc's conv cannot"
-                    )
-                return dil * (k - 1) // 2
-            raise NIRImportError(f"NIR node '{n}': unknown padding {padding!r}")
-        return self._square(n, padding, "padding")
-
-    @staticmethod
-    def _square(n, a, what) -> int:
-        v = np.atleast_1d(np.asarray(a)).astype(int)
-        if not np.all(v == v[0]):
-            raise NIRImportError(f"NIR node '{n}': {what} must be the same along both axes")
-        return int(v[0])
-
     # ---------------------------------------------------------------- neurons
     def neuron(self, n: str) -> tuple[ast.NeuronRef, float]:
-        """(the snarc neuron, input gain to fold into the incoming weights)."""
-        return import_neuron(n, self.g.nodes[n], self.kind[n], self.dt, self.source)
+        """(the snarc neuron, input gain to fold into the incoming weights); values that
+        differ between neurons are kept in ``self.per_neuron``."""
+        imported = import_neuron(n, self.g.nodes[n], self.kind[n], self.dt, self.source)
+        if imported.per_neuron is not None:
+            self.per_neuron[n] = imported.per_neuron
+        return imported.ref, imported.gain
 
     # ---------------------------------------------------------------- program
     @staticmethod
-    def _on_cycle(edges: list[_Edge]) -> set[int]:
+    def _on_cycle(edges: list[NIRPath]) -> set[int]:
         """The indices of the delayed paths that close a cycle (feedback, ``~>``); a
         delayed path on no cycle is a forward connection with a ``delay(n)``."""
         import networkx as nx
@@ -390,18 +253,14 @@ class _Importer:
             if e.delayed and (e.src == e.dst or nx.has_path(g, e.dst, e.src))
         }
 
-    def program(self):
-        inputs = [n for n, k in self.kind.items() if k == "Input"]
-        outputs = [n for n, k in self.kind.items() if k == "Output"]
-        if len(inputs) != 1 or len(outputs) != 1:
-            raise NIRImportError("the NIR graph needs exactly one Input and one Output node")
-        inp = self.g.nodes[inputs[0]]
+    def _input_shape(self, n: str) -> list[int]:
+        inp = self.g.nodes[n]
         shape = [int(s) for s in np.asarray(next(iter(inp.input_type.values()))).reshape(-1)]
         if self.source.batch_in_input and len(shape) in (2, 4):
             shape = shape[1:]  # norse.torch.to_nir keeps the sample's batch axis
         if len(shape) not in (1, 2, 3):
             raise NIRImportError(
-                f"NIR node '{inputs[0]}': an input of shape {shape}; snarc takes a vector "
+                f"NIR node '{n}': an input of shape {shape}; snarc takes a vector "
                 "(features), a signal (channels, length) or a map (channels, height, width) "
                 "per sample",
                 hint="a leading 1 is the batch axis norse.torch.to_nir keeps: import with "
@@ -409,7 +268,36 @@ class _Importer:
                 if len(shape) == 4 and shape[0] == 1
                 else None,
             )
-        self.names[inputs[0]] = "in"
+        return shape
+
+    def _layout(self, inputs: list[str]) -> list[int]:
+        """One input for several Input nodes: concatenated, in the graph's order, along
+        features or channels (the other axes must agree); each path from an Input starts
+        with a fixed map that selects its part (``self.layout``: node -> (offset, size))."""
+        shapes = {n: self._input_shape(n) for n in inputs}
+        first = shapes[inputs[0]]
+        if len(inputs) == 1:
+            return first
+        for n in inputs[1:]:
+            if len(shapes[n]) != len(first) or shapes[n][1:] != first[1:]:
+                raise NIRImportError(
+                    f"the NIR graph's Inputs '{inputs[0]}' {first} and '{n}' {shapes[n]} cannot "
+                    "be concatenated into one input (their shapes beyond the first axis differ)"
+                )
+        offset = 0
+        for n in inputs:
+            self.layout[n] = (offset, shapes[n][0])
+            offset += shapes[n][0]
+        return [offset, *first[1:]]
+
+    def program(self):
+        inputs = [n for n, k in self.kind.items() if k == "Input"]
+        outputs = [n for n, k in self.kind.items() if k == "Output"]
+        if not inputs or len(outputs) != 1:
+            raise NIRImportError("the NIR graph needs an Input node and exactly one Output node")
+        shape = self._layout(inputs)
+        for n in inputs:
+            self.names[n] = "in"
         edges = [self.ops_for(e) for e in self.paths()]
         self._previous_step(edges, inputs[0])
         kind = (self.g.metadata or {}).get("input_kind") or (
@@ -467,7 +355,19 @@ class _Importer:
         module = ast.Module(
             path=f"<{self.name}>",
             items=(ast.NetworkDef(name=self.name, body=tuple(body)),),
-            comments=(C.comment(f"imported from NIR by snarc import ({len(self.g.nodes)} nodes)"),),
+            comments=(
+                C.comment(f"imported from NIR by snarc import ({len(self.g.nodes)} nodes)"),
+                *(
+                    [
+                        C.comment(
+                            "one input for the graph's Inputs, concatenated: "
+                            + ", ".join(f"{n} [{o}:{o + k}]" for n, (o, k) in self.layout.items())
+                        )
+                    ]
+                    if self.layout
+                    else []
+                ),
+            ),
         )
         return module, edges, gains
 

@@ -2,9 +2,17 @@
 become snarc's LIF, IF, LI, I or Threshold with their time constants in steps; NIR's
 input gain ``r`` (and ``w_in``) becomes a gain that the importer folds into the
 incoming weights. NIR's IF and I integrate ``dv/dt = R·I``: one Euler step adds
-``dt·r·x``, where snarc's add ``x``, so their gain is ``r·dt``."""
+``dt·r·x``, where snarc's add ``x``, so their gain is ``r·dt``.
+
+Where a parameter (or the gain) differs between the neurons of a node, the population
+is written with ``per_neuron: true``: the program shows the first neuron's values, and
+every neuron's values — the gain included, which then stays out of the weights — go to
+the state dict (``neurons.<name>.per_neuron.<parameter>``, :mod:`snarc.compiler.per_neuron`).
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -18,78 +26,88 @@ def uniform(node_name, field_name, array) -> float:
     """The one value of a per-neuron parameter array (refused where neurons differ)."""
     a = np.asarray(array, dtype=np.float64).reshape(-1)
     if a.size and not np.allclose(a, a[0]):
-        raise NIRImportError(
-            f"NIR node '{node_name}': {field_name} differs between neurons; snarc populations are homogeneous"
-        )
+        raise NIRImportError(f"NIR node '{node_name}': {field_name} differs between its elements")
     return float(a[0]) if a.size else 0.0
 
 
-def import_neuron(n: str, node, k: str, dt: float, source: Source) -> tuple[ast.NeuronRef, float]:
-    """(the snarc neuron of NIR node ``n`` of kind ``k``, the input gain to fold into the
-    weights of the connections into it), as ``source`` writes it."""
-    meta = getattr(node, "metadata", {}) or {}
-    soft = meta.get("reset") == "subtract" or source.subtract_reset
-    scale = dt * dt if source.tau_times_dt else dt
+@dataclass
+class ImportedNeuron:
+    ref: ast.NeuronRef
+    gain: float  # folded into the incoming weights (1 where per_neuron holds it)
+    per_neuron: dict[str, np.ndarray] | None = None  # parameter -> values, per neuron
 
-    def tau(x, what):
-        return uniform(n, what, x) / scale
 
-    parts: dict = {}
-    gain = 1.0
-    if k in ("LIF", "CubaLIF", "IF"):
-        v_th = uniform(n, "v_threshold", node.v_threshold)
-        v_reset = (
-            uniform(n, "v_reset", node.v_reset)
-            if getattr(node, "v_reset", None) is not None
-            else 0.0
-        )
-        gain = uniform(n, "r", node.r) if getattr(node, "r", None) is not None else 1.0
+def _arr(x, default=0.0) -> np.ndarray:
+    return np.asarray(default if x is None else x, dtype=np.float64)
+
+
+def _values(n: str, node, k: str, dt: float, source: Source) -> tuple[str, dict]:
+    """(snarc model, {parameter: array}) of NIR node ``n``, ``gain`` included."""
+    scale = dt * dt if source.tau_times_dt else dt  # NIR time constants -> steps
+    r = _arr(getattr(node, "r", None), 1.0)
     if k == "LIF":
-        parts["tau_mem"] = tau(node.tau, "tau")
-        v_leak = uniform(n, "v_leak", node.v_leak)
-        if v_leak:
-            parts["v_leak"] = v_leak
-        model = "LIF"
-    elif k == "CubaLIF":
-        tau_syn = tau(node.tau_syn, "tau_syn")
-        parts.update(tau_mem=tau(node.tau_mem, "tau_mem"), tau_syn=tau_syn)
-        v_leak = uniform(n, "v_leak", node.v_leak)
-        if v_leak:
-            parts["v_leak"] = v_leak
-        w_in = uniform(n, "w_in", node.w_in)
+        return "LIF", {
+            "tau_mem": _arr(node.tau) / scale, "v_leak": _arr(node.v_leak),
+            "v_th": _arr(node.v_threshold), "v_reset": _arr(node.v_reset), "gain": r,
+        }  # fmt: skip
+    if k == "CubaLIF":
+        tau_syn = _arr(node.tau_syn) / scale
         # snarc's current jumps by the input; NIR's by w_in · input / tau_syn. Norse's
         # LIFCell jumps by the input too, but writes w_in = 1 (not tau_syn/dt)
-        gain *= w_in if source.cuba_jumps else w_in / tau_syn
-        model = "LIF"
-    elif k == "IF":
-        model = "IF"
-        if not source.if_adds_input:
-            gain *= dt
-    elif k == "CubaLI":
-        tau_syn = tau(node.tau_syn, "tau_syn")
-        gain = uniform(n, "r", node.r) * uniform(n, "w_in", node.w_in) / tau_syn
-        leak = _leak(n, node)
-        args = C.args(tau_mem=tau(node.tau_mem, "tau_mem"), tau_syn=tau_syn, **leak)
-        return ast.NeuronRef(name="LI", args=args), gain
-    elif k == "I":
-        return ast.NeuronRef(name="I", args=C.args()), uniform(n, "r", node.r) * dt
-    elif k == "Threshold":
-        v_th = uniform(n, "threshold", node.threshold)
-        return ast.NeuronRef(name="Threshold", args=C.args(v_th=v_th)), 1.0
-    else:  # LI
-        gain = uniform(n, "r", node.r)
-        args = C.args(tau_mem=tau(node.tau, "tau"), **_leak(n, node))
-        return ast.NeuronRef(name="LI", args=args), gain
-    parts["v_th"] = v_th
-    if v_reset:
-        parts["v_reset"] = v_reset
-    if soft:
+        w_in = _arr(node.w_in, 1.0)
+        return "LIF", {
+            "tau_mem": _arr(node.tau_mem) / scale, "tau_syn": tau_syn,
+            "v_leak": _arr(node.v_leak), "v_th": _arr(node.v_threshold),
+            "v_reset": _arr(node.v_reset),
+            "gain": r * (w_in if source.cuba_jumps else w_in / tau_syn),
+        }  # fmt: skip
+    if k == "IF":
+        return "IF", {
+            "v_th": _arr(node.v_threshold), "v_reset": _arr(node.v_reset),
+            "gain": r if source.if_adds_input else r * dt,
+        }  # fmt: skip
+    if k == "CubaLI":
+        tau_syn = _arr(node.tau_syn) / scale
+        return "LI", {
+            "tau_mem": _arr(node.tau_mem) / scale, "tau_syn": tau_syn,
+            "v_leak": _arr(node.v_leak), "gain": r * _arr(node.w_in, 1.0) / tau_syn,
+        }  # fmt: skip
+    if k == "LI":
+        return "LI", {"tau_mem": _arr(node.tau) / scale, "v_leak": _arr(node.v_leak), "gain": r}
+    if k == "I":
+        return "I", {"gain": r * dt}
+    return "Threshold", {"v_th": _arr(node.threshold)}  # k == "Threshold"
+
+
+def import_neuron(n: str, node, k: str, dt: float, source: Source) -> ImportedNeuron:
+    """The snarc neuron of NIR node ``n`` of kind ``k``, as ``source`` writes it."""
+    meta = getattr(node, "metadata", {}) or {}
+    model, values = _values(n, node, k, dt, source)
+    for name in ("tau_mem", "tau_syn"):
+        if name in values and np.any(values[name] < 1.0 - 1e-9):
+            raise NIRImportError(
+                f"NIR node '{n}': {name} {values[name].min():g} steps is below one step",
+                hint="check the graph's dt (--dt), or --source for a library that writes "
+                "time constants its own way",
+            )
+    firsts = {name: float(v.reshape(-1)[0]) if v.size else 0.0 for name, v in values.items()}
+    varies = any(v.size > 1 and not np.allclose(v, v.reshape(-1)[0]) for v in values.values())
+    parts: dict = {}
+    for name in ("tau_mem", "tau_syn"):
+        if name in firsts:
+            parts[name] = firsts[name]
+    if model == "Threshold" or model in ("LIF", "IF"):
+        parts["v_th"] = firsts["v_th"]
+    for name in ("v_leak", "v_reset"):
+        if firsts.get(name):
+            parts[name] = firsts[name]
+    if model in ("LIF", "IF") and (meta.get("reset") == "subtract" or source.subtract_reset):
         parts["reset"] = "soft"
         if source.reset_delay and model == "LIF":
             parts["reset_delay"] = True
-    return ast.NeuronRef(name=model, args=C.args(**parts)), gain
-
-
-def _leak(n, node) -> dict:
-    v_leak = uniform(n, "v_leak", node.v_leak)
-    return {"v_leak": v_leak} if v_leak else {}
+    if not varies:
+        return ImportedNeuron(
+            ast.NeuronRef(name=model, args=C.args(**parts)), firsts.get("gain", 1.0)
+        )
+    parts["per_neuron"] = True
+    return ImportedNeuron(ast.NeuronRef(name=model, args=C.args(**parts)), 1.0, values)

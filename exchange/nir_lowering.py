@@ -28,6 +28,12 @@ def full(shape, value) -> np.ndarray:
     return np.full(tuple(shape), float(value), dtype=np.float32)
 
 
+def nir_scale(shape, value):
+    import nir
+
+    return nir.Scale(scale=full(shape, value))
+
+
 def flatten_node(shape):
     import nir
 
@@ -237,7 +243,9 @@ OP_EXPORTERS: dict[str, OpExporter] = {
     "flatten": lambda step: Lowered([(f"flatten{step.index}", flatten_node(step.op.in_shape))]),
     "vote": _vote,
     "gap": _gap,
-    "zero": lambda step: Lowered(cut=True),
+    # 0 · its input: every node keeps an input (nir adds an Input node before a node
+    # without one), and the operations after it see zeros, as snarc computes
+    "zero": lambda step: Lowered([(f"zero{step.index}", nir_scale(step.op.in_shape, 0.0))]),
     "identity": lambda step: Lowered(),  # an edge
     "dropout": lambda step: Lowered(),  # an edge (inference)
 }
@@ -275,6 +283,14 @@ class NeuronStep:
         """The step length written to the NIR graph."""
         return self.program_dt * self.time_scale
 
+    def values(self, name: str, default=0.0) -> np.ndarray:
+        """A parameter as one value per neuron: a ``per_neuron`` population's buffer, or
+        the program's value repeated (``gain``: the per-neuron input factor, else 1)."""
+        held = getattr(self.module, "per_neuron", None)
+        if held is not None and hasattr(held, name):
+            return np32(getattr(held, name)).reshape(self.shape)
+        return full(self.shape, self.p(name, default) if name != "gain" else 1.0)
+
     def meta(self) -> dict:
         return {
             "snarc_model": self.spec.model,
@@ -285,20 +301,20 @@ class NeuronStep:
 def _lif(n: NeuronStep):
     import nir
 
-    shape, ts = n.shape, n.time_scale
+    ts, gain = n.time_scale, n.values("gain", 1.0)
     common = {
-        "r": full(shape, 1),
-        "v_leak": full(shape, n.p("v_leak", 0.0)),
-        "v_threshold": full(shape, n.p("v_th", 1.0)),
-        "v_reset": full(shape, n.p("v_reset", 0.0)),
+        "v_leak": n.values("v_leak"),
+        "v_threshold": n.values("v_th", 1.0),
+        "v_reset": n.values("v_reset"),
         "metadata": n.meta(),
     }
     if not n.p("tau_syn"):
-        return nir.LIF(tau=full(shape, n.p("tau_mem") * ts), **common)
+        return nir.LIF(tau=n.values("tau_mem") * ts, r=gain, **common)
     return nir.CubaLIF(
-        tau_syn=full(shape, n.p("tau_syn") * ts),
-        tau_mem=full(shape, n.p("tau_mem") * ts),
-        w_in=full(shape, n.p("tau_syn") / n.program_dt),
+        tau_syn=n.values("tau_syn") * ts,
+        tau_mem=n.values("tau_mem") * ts,
+        r=full(n.shape, 1),
+        w_in=gain * n.values("tau_syn") / n.program_dt,
         **common,
     )
 
@@ -339,9 +355,9 @@ def _if(n: NeuronStep):
     import nir
 
     return nir.IF(
-        r=full(n.shape, 1.0 / n.dt),
-        v_threshold=full(n.shape, n.p("v_th", 1.0)),
-        v_reset=full(n.shape, n.p("v_reset", 0.0)),
+        r=n.values("gain", 1.0) / n.dt,
+        v_threshold=n.values("v_th", 1.0),
+        v_reset=n.values("v_reset"),
         metadata=n.meta(),
     )
 
@@ -350,15 +366,17 @@ def _li(n: NeuronStep):
     """LI, or CubaLI with a synaptic current (``w_in = tau_syn/dt``, as for CubaLIF)."""
     import nir
 
-    shape, ts = n.shape, n.time_scale
-    common = {"r": full(shape, 1), "v_leak": full(shape, n.p("v_leak", 0.0)), "metadata": n.meta()}
+    ts, gain = n.time_scale, n.values("gain", 1.0)
+    v_leak = n.values("v_leak")
     if not n.p("tau_syn"):
-        return nir.LI(tau=full(shape, n.p("tau_mem") * ts), **common)
+        return nir.LI(tau=n.values("tau_mem") * ts, r=gain, v_leak=v_leak, metadata=n.meta())
     return nir.CubaLI(
-        tau_syn=full(shape, n.p("tau_syn") * ts),
-        tau_mem=full(shape, n.p("tau_mem") * ts),
-        w_in=full(shape, n.p("tau_syn") / n.program_dt),
-        **common,
+        tau_syn=n.values("tau_syn") * ts,
+        tau_mem=n.values("tau_mem") * ts,
+        r=full(n.shape, 1),
+        v_leak=v_leak,
+        w_in=gain * n.values("tau_syn") / n.program_dt,
+        metadata=n.meta(),
     )
 
 
@@ -366,13 +384,21 @@ def _i(n: NeuronStep):
     """NIR's I integrates dv/dt = R·I (one step adds dt·r·x); snarc's adds x: r = 1/dt."""
     import nir
 
-    return nir.I(r=full(n.shape, 1.0 / n.dt), metadata=n.meta())
+    return nir.I(r=n.values("gain", 1.0) / n.dt, metadata=n.meta())
 
 
 def _threshold(n: NeuronStep):
+    """``H(g·x − θ)`` is ``H(x − θ/g)`` for a gain ``g > 0`` (the only gain import makes)."""
     import nir
 
-    return nir.Threshold(threshold=full(n.shape, n.p("v_th", 1.0)), metadata=n.meta())
+    gain = n.values("gain", 1.0)
+    if np.any(gain <= 0):
+        from .nir_export import NIRExportError
+
+        raise NIRExportError(
+            f"a Threshold population with a gain ≤ 0 has no NIR form ({n.spec.model})"
+        )
+    return nir.Threshold(threshold=n.values("v_th", 1.0) / gain, metadata=n.meta())
 
 
 NEURON_EXPORTERS: dict[str, Callable[[NeuronStep], Any]] = {

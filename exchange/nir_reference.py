@@ -81,10 +81,10 @@ class Reference:
         )
         if unknown:
             raise NIRReferenceError("the reference has no equations for: " + ", ".join(unknown))
-        inputs = [n for n, k in self.kind.items() if k == "Input"]
-        if len(inputs) != 1:
-            raise NIRReferenceError(f"the graph needs one Input node, it has {len(inputs)}")
-        self.input = inputs[0]
+        self.inputs = [n for n, k in self.kind.items() if k == "Input"]
+        if not self.inputs:
+            raise NIRReferenceError("the graph has no Input node")
+        self.input = self.inputs[0]
         self.pred: dict[str, list[str]] = {n: [] for n in graph.nodes}
         for a, b in graph.edges:
             self.pred[b].append(a)
@@ -132,10 +132,15 @@ class Reference:
 
     # ------------------------------------------------------------ running
     def run(self, x) -> dict[str, np.ndarray]:
-        x = _a(x)
+        """``x``: ``[T, B, *shape]``, or ``{input node: [T, B, *shape]}`` for a graph with
+        several Input nodes."""
+        xs = {n: _a(v) for n, v in x.items()} if isinstance(x, dict) else {self.input: _a(x)}
+        if set(xs) != set(self.inputs):
+            raise NIRReferenceError(f"give a sequence for each Input: {', '.join(self.inputs)}")
+        x = xs[self.input]
         T = x.shape[0]
         state: dict[str, dict] = {n: {} for n in self.g.nodes}
-        rest = self.rest(np.zeros_like(x[0]))
+        rest = self.rest({n: np.zeros_like(v[0]) for n, v in xs.items()})
         prev: dict[str, np.ndarray] = rest
         delays = {n: self._delay_steps(n) for n, k in self.kind.items() if k == "Delay"}
         buffers = {n: deque() for n in delays}
@@ -145,7 +150,7 @@ class Reference:
             for n in self.order:
                 node, k = self.g.nodes[n], self.kind[n]
                 if k == "Input":
-                    cur[n] = x[t]
+                    cur[n] = xs[n][t]
                     continue
                 if k == "Delay":
                     buf = buffers[n]
@@ -176,10 +181,10 @@ class Reference:
 
     def rest(self, x0) -> dict[str, np.ndarray]:
         """Every node's value before the first step (see the module's docstring), for an
-        input of zeros ``x0`` (``[B, *input shape]``). Nodes are settled in passes: a
+        input of zeros ``x0`` (``[B, *input shape]``, or one per Input node by name). Nodes are settled in passes: a
         neuron once one input gives its shape, any other node once all its inputs are."""
-        values: dict[str, np.ndarray] = {self.input: x0}
-        pending = [n for n in self.order if n != self.input]
+        values: dict[str, np.ndarray] = dict(x0) if isinstance(x0, dict) else {self.input: x0}
+        pending = [n for n in self.order if n not in values]
         while pending:
             left = []
             for n in pending:

@@ -15,10 +15,10 @@ def imported_weights(imp, edges, gains, graph, graph_ir, net) -> dict:
     """The compiled program's state dict with the graph's weights in place."""
     state = net.state_dict()
     used: dict[tuple[str, str], int] = {}
-    source = next(n for n, k in imp.kind.items() if k == "Input")
+    sources = {n for n, k in imp.kind.items() if k == "Input"}
 
     def ir_name(nir_name: str) -> str:
-        return "input" if nir_name == source else imp.ident(nir_name)
+        return "input" if nir_name in sources else imp.ident(nir_name)
 
     # a relay the elaborator removed (one plain input) is its input's alias
     alias: dict[str, str] = {}
@@ -43,10 +43,21 @@ def imported_weights(imp, edges, gains, graph, graph_ir, net) -> dict:
         info = candidates[idx]
         gain = gains.get(e.dst, 1.0)
         for op_index, nir_name in e.weights:
-            node = graph.nodes[nir_name]
             prefix = f"edges.{info.key}.ops.{op_index}."
+            if isinstance(nir_name, tuple):  # ("select", Input): its part of the one input
+                offset, size = imp.layout[nir_name[1]]
+                want = state[prefix + "weight"]
+                w = torch.zeros(want.shape[0], want.shape[1])
+                w[:, offset : offset + size] = torch.eye(size)
+                b = None
+                nir_name = nir_name[1]
+            else:
+                w = b = None
+            node = graph.nodes[nir_name]
             k = imp.kind[nir_name]
-            if k == "SumPool2d":
+            if w is not None:
+                pass
+            elif k == "SumPool2d":
                 w = torch.ones_like(state[prefix + "weight"])
                 b = None
             elif k == "Scale":  # per channel (depthwise 1×1) or per feature (diagonal)
@@ -78,5 +89,19 @@ def imported_weights(imp, edges, gains, graph, graph_ir, net) -> dict:
         if gain != 1.0 and not e.weights:
             raise NIRImportError(
                 f"the input gain of NIR node '{e.dst}' ({gain:g}) has no weight to fold into on the path from '{e.src}'"
+            )
+    for n, values in imp.per_neuron.items():  # populations with per_neuron: true
+        key = net.plan(imp.ident(n)).key
+        for name, array in values.items():
+            want = state[f"neurons.{key}.per_neuron.{name}"]
+            try:
+                value = np.broadcast_to(array.reshape(array.shape or (1,)), want.shape)
+            except ValueError:
+                raise NIRImportError(
+                    f"NIR node '{n}': {name} has shape {list(array.shape)}, the population "
+                    f"{list(want.shape)}"
+                ) from None
+            state[f"neurons.{key}.per_neuron.{name}"] = torch.as_tensor(
+                value.copy(), dtype=want.dtype
             )
     return state
