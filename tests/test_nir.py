@@ -377,15 +377,16 @@ EXPORTS += [("program", n) for n in sorted(PROGRAMS)]
 
 
 @pytest.mark.parametrize("where, name", EXPORTS)
-def test_the_literal_reference_computes_what_snarc_computes(where, name):
-    """issue 15: every network snarc exports, run by a literal NIR interpreter (the
-    spec's equations, float64, no SNN library), equals snarc's module."""
+def test_the_literal_reference_computes_what_snarc_computes(where, name, tmp_path):
+    """issue 15: every network snarc exports, written and read back, run by a literal NIR
+    interpreter (the spec's equations, float64, no SNN library), equals snarc's module."""
     src = ROOT / "examples" / f"{name}.snarc" if where == "example" else PROGRAMS[name]
     gain = {"autosnn": 6.0, "dvs_gesture": 6.0}.get(name, 2.5 if where == "example" else 2.0)
     graph, net, x = prepared(src, gain=gain)
     with torch.no_grad():
         ours = net.run(x)["readout"].double().numpy()
-    ref = Reference(to_nir(net, graph)).run(as_sequence(net, x).numpy())["output"]
+    back = through_file(to_nir(net, graph), tmp_path)
+    ref = Reference(back).run(as_sequence(net, x).numpy())["output"]
     assert np.abs(ours).sum() > 0
     np.testing.assert_allclose(ref.reshape(ours.shape), ours, atol=1e-5, rtol=0)
 

@@ -26,9 +26,50 @@ def _exported(name):
     return to_nir(snarc.compile(graph), graph)
 
 
+def _primitives():
+    """A hand-built graph with the nodes import learned for issue 15: two Inputs, Conv1d
+    on a signal, Threshold, I, CubaLI, a 2-step Delay, per-neuron parameters."""
+    import nir
+
+    f = np.float32
+    rng = np.random.default_rng(0)
+    n = (3, 6)
+    nodes = {
+        "a": nir.Input(input_type={"input": np.array([2, 6])}),
+        "b": nir.Input(input_type={"input": np.array([1, 6])}),
+        "c": nir.Conv1d(input_shape=6, weight=rng.normal(0, 1, (3, 2, 3)).astype(f), stride=1,
+                        padding="same", dilation=1, groups=1, bias=np.zeros(3, f)),
+        "cb": nir.Conv1d(input_shape=6, weight=rng.normal(0, 1, (3, 1, 1)).astype(f), stride=1,
+                         padding=0, dilation=1, groups=1, bias=np.zeros(3, f)),
+        "lif": nir.LIF(tau=rng.uniform(2, 4, n).astype(f), r=np.ones(n, f), v_leak=np.zeros(n, f),
+                       v_threshold=np.full(n, 0.4, f), v_reset=np.zeros(n, f)),
+        "flat": nir.Flatten(input_type={"input": np.array(n)}, start_dim=0),
+        "fc": nir.Affine(weight=rng.normal(0, 1, (4, 18)).astype(f), bias=np.zeros(4, f)),
+        "th": nir.Threshold(threshold=np.full(4, 0.5, f)),
+        "d": nir.Delay(delay=np.full(4, 2.0, f)),
+        "fi": nir.Linear(weight=rng.normal(0, 1, (3, 4)).astype(f)),
+        "int": nir.I(r=np.ones(3, f)),
+        "fo": nir.Linear(weight=rng.normal(0, 1, (2, 3)).astype(f)),
+        "li": nir.CubaLI(tau_syn=np.full(2, 2.0, f), tau_mem=np.full(2, 3.0, f), r=np.ones(2, f),
+                         v_leak=np.full(2, 0.1, f), w_in=np.ones(2, f)),
+        "out": nir.Output(output_type={"output": np.array([2])}),
+    }  # fmt: skip
+    edges = [("a", "c"), ("b", "cb"), ("c", "lif"), ("cb", "lif"), ("lif", "flat"), ("flat", "fc"),
+             ("fc", "th"), ("th", "d"), ("d", "fi"), ("fi", "int"), ("int", "fo"), ("fo", "li"),
+             ("li", "out")]  # fmt: skip
+    return nir.NIRGraph(nodes=nodes, edges=edges, metadata={"dt": 1.0, "timesteps": 6})
+
+
+def test_the_primitives_seed_imports_as_is():
+    text, state = from_nir(_primitives(), name="p")
+    net = snarc.compile(text)
+    net.load_state_dict(state)
+    assert "per_neuron: true" in text and "delay(2)" in text and "I()" in text
+
+
 @pytest.fixture(scope="module")
 def seeds():
-    return [_exported(n) for n in ("snasnet", "genetic", "ndigits_conv")]
+    return [_exported(n) for n in ("snasnet", "genetic", "ndigits_conv")] + [_primitives()]
 
 
 FIELDS = ("tau", "tau_mem", "tau_syn", "v_threshold", "v_leak", "v_reset", "r", "w_in",
@@ -85,7 +126,8 @@ def test_perturbed_graphs_import_or_are_refused(seeds, data):
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            text, _state = from_nir(graph, name="fuzz")
+            text, state = from_nir(graph, name="fuzz")
     except SnarcError:
         return  # refused, with a message
-    assert snarc.elaborate(text) is not None  # what imports, checks
+    net = snarc.compile(text)  # what imports, checks and compiles, and takes its weights
+    net.load_state_dict(state)
