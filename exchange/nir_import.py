@@ -37,6 +37,7 @@ from ..dsl import ast
 from ..dsl import construct as C
 from ..dsl.frames import RESERVED
 from ..dsl.parser import keywords
+from .back_edges import back_edges
 from .errors import NIRImportError
 from .nir_import_neurons import import_neuron
 from .nir_import_ops import NEURONS, SYNAPSES, NIRPath, SynapseReader
@@ -193,32 +194,13 @@ class _Importer(SynapseReader):
         for i, e in enumerate(edges):
             if not e.delayed:
                 g.add_edge(e.src, e.dst, key=i)
-        back: set[int] = set()
-        seen, on = set(), set()
-
-        def out(node):
-            return iter(sorted(g.out_edges(node, keys=True), key=lambda x: (x[1], x[2])))
-
-        for root in [start, *sorted(g.nodes)]:  # an iterative walk: no recursion limit
-            if root in seen:
-                continue
-            seen.add(root)
-            on.add(root)
-            stack = [(root, out(root))]
-            while stack:
-                node, it = stack[-1]
-                nxt = next(it, None)
-                if nxt is None:
-                    stack.pop()
-                    on.discard(node)
-                    continue
-                _, v, key = nxt
-                if v in on:
-                    back.add(key)
-                elif v not in seen:
-                    seen.add(v)
-                    on.add(v)
-                    stack.append((v, out(v)))
+        back = back_edges(
+            [start, *sorted(g.nodes)],
+            lambda node: [
+                (v, key)
+                for _, v, key in sorted(g.out_edges(node, keys=True), key=lambda x: (x[1], x[2]))
+            ],
+        )
         for key in back:
             e = edges[key]
             if self.kind[e.dst] not in NEURONS:
@@ -229,7 +211,6 @@ class _Importer(SynapseReader):
             e.delayed = True
             e.steps = 1
 
-    # ---------------------------------------------------------------- ops
     # ---------------------------------------------------------------- neurons
     def neuron(self, n: str) -> tuple[ast.NeuronRef, float]:
         """(the snarc neuron, input gain to fold into the incoming weights); values that

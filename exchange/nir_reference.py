@@ -50,6 +50,7 @@ import networkx as nx
 import numpy as np
 
 from ..dsl.errors import SnarcError
+from .back_edges import back_edges
 
 STATEFUL = ("LIF", "CubaLIF", "IF", "LI", "CubaLI", "I")
 
@@ -94,34 +95,12 @@ class Reference:
         g = nx.DiGraph()
         g.add_nodes_from(self.g.nodes)
         g.add_edges_from((a, b) for a, b in self.g.edges if self.kind[b] != "Delay")
-        back = set()
-        seen, on_stack = set(), set()
-
-        def walk(start):
-            stack = [(start, iter(sorted(g.successors(start))))]
-            seen.add(start)
-            on_stack.add(start)
-            while stack:
-                node, it = stack[-1]
-                nxt = next(it, None)
-                if nxt is None:
-                    stack.pop()
-                    on_stack.discard(node)
-                    continue
-                if nxt in on_stack:
-                    back.add((node, nxt))
-                elif nxt not in seen:
-                    seen.add(nxt)
-                    on_stack.add(nxt)
-                    stack.append((nxt, iter(sorted(g.successors(nxt)))))
-
-        for start in [
+        roots = [
             self.input,
             *sorted(n for n in g.nodes if self.kind[n] == "Delay"),
             *sorted(g.nodes),
-        ]:
-            if start not in seen:
-                walk(start)
+        ]
+        back = back_edges(roots, lambda node: [(v, (node, v)) for v in sorted(g.successors(node))])
         for a, b in back:
             if self.kind[b] not in STATEFUL:
                 raise NIRReferenceError(
