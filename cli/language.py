@@ -140,6 +140,11 @@ def cmd_summary(args) -> int:
             f"{k} (rank {p['rank']}, {p['params']:,} params)" for k, p in pools.items()
         )
         console.print(f"gene pools: {shared}")
+        plain, have = data["params_unencoded"], data["params"]
+        console.print(
+            f"genetic encoding: {have:,} parameters where the same program unencoded has "
+            f"{plain:,} ({plain / max(1, have):.1f}× fewer, {1 - have / max(1, plain):.0%} saved)"
+        )
     console.print(
         f"[bold]{data['params']:,}[/bold] parameters, {data['neurons']:,} neurons, "
         f"{data['num_nodes']} nodes, {data['num_edges']} edges"

@@ -49,6 +49,7 @@ SETTINGS = {
     "val": "val",
     "patience": "patience",
     "tensorboard": "tensorboard",
+    "init": "init",
 }
 
 # the flags of run settings, as argparse takes them (each defaults to None: see _given)
@@ -79,6 +80,8 @@ SETTING_FLAGS = (
                     "weights go to DIR/best.pt (needs --val)"}),
     ("--limit", {"type": A.positive_int, "help": "a class-balanced subset of N-Digits"}),
     ("--tensorboard", {"metavar": "DIR", "help": "write TensorBoard event files to DIR (per epoch)"}),
+    ("--init", {"metavar": "FILE", "help": "start from this state dict (e.g. the genes.pt of "
+                "snarc evolve-genes) instead of the seed's initial weights"}),
 )  # fmt: skip
 
 

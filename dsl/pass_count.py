@@ -25,12 +25,15 @@ def count(elab, net: ast.NetworkDef):
         n = units * g.graph["gene_pools"][pool].rank
         g.nodes[node].own_params += n
         g.nodes[node].params += n
+    encoded = 0  # what the genetically encoded operations would hold as plain weights
     for _u, v, e in g.edges(data=True):
         p = 0
         for i, op in enumerate(e.ops):
             if e.genetic is not None and i == e.genetic.op_index:
                 # the dense weight is replaced by genes; a bias stays
-                p += op.out_shape[0] if op.get("bias") else 0
+                bias = op.out_shape[0] if op.get("bias") else 0
+                p += bias
+                encoded += op.params - bias
             else:
                 p += op.params
         e.params = p
@@ -38,6 +41,12 @@ def count(elab, net: ast.NetworkDef):
     total = sum(d.params for _, d in g.nodes(data=True))
     total += sum(pool.params for pool in g.graph["gene_pools"].values())
     g.graph["params"] = total
+    genes = sum(
+        units * g.graph["gene_pools"][pool].rank
+        for (_n, pool, _u), units in g.graph["genes"].items()
+    ) + sum(pool.params for pool in g.graph["gene_pools"].values())
+    # the same program with every genetic(...) removed: its weights stored, no genes
+    g.graph["params_unencoded"] = total - genes + encoded
     g.graph["neurons"] = neurons
     if total > elab.max_params:
         raise SnarcResourceError(

@@ -55,6 +55,7 @@ def summary(graph) -> dict[str, Any]:
         "input": {"kind": inp.kind, "shape": list(inp.shape), "encode": inp.encode},
         "readout": {"node": g.graph["readout"].node, "over": g.graph["readout"].over},
         "params": g.graph["params"],
+        "params_unencoded": g.graph["params_unencoded"],
         "neurons": g.graph["neurons"],
         "gene_pools": {
             name: {

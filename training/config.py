@@ -32,6 +32,7 @@ class TrainConfig:
     val: float = 0.0  # fraction of the training split held out for validation (0: none)
     patience: int | None = None  # stop after this many epochs without a better val accuracy
     tensorboard: str | None = None  # a directory for TensorBoard event files (per epoch)
+    init: str | None = None  # a state dict to start from (evolved genes: snarc evolve-genes)
     # epochs added to a finished schedule by `snarc train --resume DIR --extend N`:
     # [[epochs added, peak lr], ...]; ``epochs`` counts them too
     extensions: list = field(default_factory=list)

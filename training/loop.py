@@ -170,6 +170,10 @@ def _train(text, cfg, out, resume, progress, log, name, path) -> dict:
     check_memory(graph, cfg.batch, training=True, ceiling=ceiling, where=str(device))
     torch.manual_seed(cfg.seed)
     net = compile_net(graph).to(device)
+    if ckpt is None and cfg.init:  # a start other than the seed's (evolved genes)
+        from .checkpoint import load_weights
+
+        load_weights(net, cfg.init)
     if ckpt is not None:
         try:
             net.load_state_dict(ckpt["model"])

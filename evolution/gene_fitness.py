@@ -1,0 +1,106 @@
+"""The fitness of one genetic encoding: a picklable task and the function that measures it
+(in this process or a worker's).
+
+Every candidate is measured the same way: the program compiled with the run's seed (so
+every weight that is not genetically encoded starts the same), the candidate's genes
+written in, then either
+
+* ``train`` — a short training (``epochs`` of AdamW on the training split less a
+  validation quarter, cross-entropy on the readout) and the accuracy on that validation
+  quarter (never the test split), or
+* a training-free score of :data:`snarc.fitness.SCORES` (``rdm``, ``sahd``, ...) on the
+  run's class-balanced batch.
+
+Each evaluation uses one thread and sets its own seed, so a candidate scores the same in
+any process: the run is reproducible and resumable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+_DATA: dict = {}
+
+
+@dataclass(frozen=True)
+class GeneTask:
+    text: str
+    genes: bytes  # the encoding, float64
+    fitness: str = "train"  # "train" or a name of snarc.fitness.SCORES
+    data: str = "ndigits"
+    limit: int | None = 200
+    epochs: int = 1
+    batch: int = 32
+    lr: float = 2e-3
+    seed: int = 0
+
+
+def _net(task: GeneTask):
+    import torch
+
+    from ..compiler import compile as compile_net
+    from .gene_codec import GeneCodec
+
+    torch.manual_seed(task.seed)
+    net = compile_net(task.text)
+    GeneCodec(net).load(net, np.frombuffer(task.genes, dtype=np.float64))
+    return net
+
+
+def _split(net, task: GeneTask):
+    key = (task.data, task.limit, task.seed, net.input_kind, tuple(net.input_shape), net.timesteps)
+    if key not in _DATA:
+        from ..training.data import load_tensors
+        from ..training.loop import validation_split
+
+        X, y = load_tensors(net, task.data, True, task.seed, task.limit)
+        _DATA[key] = validation_split(X, y, 0.25, task.seed)
+    return _DATA[key]
+
+
+def short_training(net, Xtr, ytr, Xval, yval, epochs: int, batch: int, lr: float, seed: int):
+    """Train ``net`` briefly (AdamW, cross-entropy) and return its validation accuracy."""
+    import torch
+    import torch.nn.functional as F  # noqa: N812
+
+    g = torch.Generator().manual_seed(seed)
+    opt = torch.optim.AdamW(net.parameters(), lr=lr)
+
+    def steps(x):
+        return x.transpose(0, 1) if x.dim() == 5 else x  # frames: [B, T, ...] -> [T, B, ...]
+
+    net.train()
+    for _ in range(epochs):
+        for idx in torch.randperm(len(Xtr), generator=g).split(batch):
+            loss = F.cross_entropy(net(steps(Xtr[idx])), ytr[idx])
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+    net.eval()
+    with torch.no_grad():
+        correct = sum(
+            int((net(steps(Xval[i : i + 64])).argmax(1) == yval[i : i + 64]).sum())
+            for i in range(0, len(Xval), 64)
+        )
+    return correct / max(1, len(Xval))
+
+
+def evaluate_genes(task: GeneTask) -> float:
+    """The task's fitness before regularisers (higher is better)."""
+    import torch
+
+    torch.set_num_threads(1)
+    net = _net(task)
+    if task.fitness == "train":
+        Xtr, ytr, Xval, yval = _split(net, task)
+        return float(
+            short_training(net, Xtr, ytr, Xval, yval, task.epochs, task.batch, task.lr, task.seed)
+        )
+    from ..data.batches import class_balanced_batch
+    from ..fitness import score
+
+    x, y = class_balanced_batch(net, task.batch, task.seed, task.limit, task.data)
+    value = score(net, x, y, fitness=(task.fitness,))[task.fitness]
+    return float(value) if np.isfinite(value) else -1e9

@@ -1,0 +1,221 @@
+"""Evolving the initial genetic encodings of a fixed program with CMA-ES (``snarc
+evolve-genes``): the second half of the genetically scaled SNN encoding.
+
+The search vector is every gene of the program (:class:`~.gene_codec.GeneCodec`: the
+``X`` of every population in a gene pool and every pool's interaction ``O``), started
+at the program's seeded initial genes. Each generation CMA-ES (pycma, Hansen's reference
+implementation, already installed with pymoo) proposes ``popsize`` encodings; each is
+measured (:mod:`.gene_fitness`: a short training's validation accuracy, or a
+training-free score) and regularised (:mod:`snarc.fitness.genes`)::
+
+    fitness(x) = measure(x) + λ_H · mean over pools H(O_x) − λ_TD · TD(x, best of t−1)
+
+Above 1000 genes CMA-ES runs with a diagonal covariance (sep-CMA-ES, linear in the
+number of genes); below, with the full one.
+
+Reproducible and resumable: CMA-ES draws its samples from its own generator seeded by
+the run's seed; every finished generation is committed to ``genes.sqlite``
+(:mod:`.gene_store`). Resuming re-creates the search and replays the stored generations
+(CMA-ES asks, the stored fitness is told; the asked candidates must hash to what was
+stored), then goes on: a run killed at any point and resumed ends where an uninterrupted
+one does. The best encoding goes to ``genes.pt`` (the whole state dict, with checksum),
+which ``snarc train --init`` starts from.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..dsl.errors import SnarcError
+
+DIAGONAL_ABOVE = 1000  # genes
+
+
+class GeneSearchError(SnarcError):
+    kind = "gene search error"
+
+
+@dataclass
+class GeneSearchConfig:
+    generations: int = 10
+    popsize: int | None = None  # CMA-ES's default: 4 + 3·ln(genes)
+    sigma: float = 0.5  # initial step size (genes start ~ N(0, 1))
+    seed: int = 0
+    entropy: float = 0.1  # λ_H (0: off)
+    td: float = 0.1  # λ_TD (0: off)
+    fitness: str = "train"  # "train" or a name of snarc.fitness.SCORES
+    data: str = "ndigits"
+    limit: int | None = 200
+    epochs: int = 1
+    batch: int = 32
+    lr: float = 2e-3
+    diagonal: bool | None = None  # None: diagonal above DIAGONAL_ABOVE genes
+    workers: int = 1
+
+    RUNTIME = ("generations", "workers")  # may change on resume
+
+    def validate(self) -> None:
+        from ..fitness import SCORES
+
+        if self.fitness != "train" and self.fitness not in SCORES:
+            raise GeneSearchError(
+                f"unknown gene fitness {self.fitness!r}",
+                hint="train, or one of: " + ", ".join(sorted(SCORES)),
+            )
+        for name in ("generations", "epochs", "batch", "workers"):
+            if getattr(self, name) < 1:
+                raise GeneSearchError(f"{name} must be at least 1")
+        if self.sigma <= 0 or self.entropy < 0 or self.td < 0:
+            raise GeneSearchError("sigma must be positive, entropy and td not negative")
+        if self.popsize is not None and self.popsize < 2:
+            raise GeneSearchError("popsize must be at least 2")
+
+
+def _digest(X) -> str:
+    return hashlib.sha256(np.ascontiguousarray(X, dtype=np.float64).tobytes()).hexdigest()
+
+
+def _strategy(x0: np.ndarray, cfg: GeneSearchConfig):
+    import cma
+
+    rng = np.random.default_rng(cfg.seed)
+    opts = {
+        "randn": lambda lam, n: rng.standard_normal((lam, n)),
+        "seed": np.nan,  # no global seeding: the samples come from rng alone
+        "verbose": -9,
+        "CMA_diagonal": cfg.diagonal if cfg.diagonal is not None else x0.size > DIAGONAL_ABOVE,
+    }
+    if cfg.popsize:
+        opts["popsize"] = cfg.popsize
+    return cma.CMAEvolutionStrategy(x0, cfg.sigma, opts)
+
+
+def _measure(tasks, workers: int) -> list[float]:
+    from .gene_fitness import evaluate_genes
+
+    if workers == 1:
+        return [evaluate_genes(t) for t in tasks]
+    import multiprocessing
+
+    from pebble import ProcessPool
+
+    with ProcessPool(max_workers=workers, context=multiprocessing.get_context("spawn")) as pool:
+        futures = [pool.schedule(evaluate_genes, (t,)) for t in tasks]
+        return [f.result() for f in futures]
+
+
+def _terms(codec, X, scores, prev_best, cfg) -> dict:
+    from ..fitness.genes import interaction_entropy, temporal_difference
+
+    ent = [float(np.mean([interaction_entropy(o) for o in codec.interactions(x)])) for x in X]
+    td = [temporal_difference(x, prev_best) for x in X]
+    fit = [s + cfg.entropy * h - cfg.td * d for s, h, d in zip(scores, ent, td, strict=True)]
+    return {"fitness": fit, "score": list(scores), "entropy": ent, "td": td}
+
+
+def evolve_genes(
+    text: str, out, cfg: GeneSearchConfig, resume: bool = False, progress: bool = True, log=print
+) -> dict:
+    """Run (or, with ``resume``, continue) the search; returns the best encoding's
+    fitness terms, the history per generation and the path of ``genes.pt``."""
+    import torch
+
+    from ..compiler import compile as compile_net
+    from ..training.checkpoint import write_checkpoint
+    from .gene_codec import GeneCodec
+    from .gene_fitness import GeneTask
+    from .gene_store import GeneStore
+
+    cfg.validate()
+    out = Path(out)
+    torch.manual_seed(cfg.seed)
+    net = compile_net(text)
+    try:
+        codec = GeneCodec(net)
+    except ValueError as err:
+        raise GeneSearchError(
+            f"{err}: nothing to evolve", hint="encode a connection with genetic(rank: R)"
+        ) from None
+    x0 = codec.vector(net)
+    program = hashlib.sha256(text.encode()).hexdigest()[:16]
+    store = GeneStore(out)
+    try:
+        saved = store.get_meta("config")
+        if saved is not None and not resume:
+            raise GeneSearchError(
+                f"{out} holds a gene search already", hint="continue it with --resume"
+            )
+        if saved is not None:
+            if store.get_meta("program") != program:
+                raise GeneSearchError(f"{out} was evolved for another program")
+            mine = {k: v for k, v in asdict(cfg).items() if k not in cfg.RUNTIME}
+            theirs = {k: v for k, v in saved.items() if k not in cfg.RUNTIME}
+            changed = sorted(k for k in mine if mine[k] != theirs.get(k))
+            if changed:
+                raise GeneSearchError(
+                    f"{out} was evolved with other settings ({', '.join(changed)})",
+                    hint="resume with the settings it was started with",
+                )
+        store.set_meta("config", asdict(cfg))
+        store.set_meta("program", program)
+        store.set_meta("genes", codec.size)
+        es = _strategy(x0, cfg)
+        history = store.generations()
+        prev_best = None
+        for row in history:  # replay: the same samples, the same updates
+            X = np.asarray(es.ask())
+            if _digest(X) != row["asked"]:
+                raise GeneSearchError(
+                    f"{out}: replaying generation {row['generation']} asked other candidates",
+                    hint="the store was written by another version of snarc or pycma",
+                )
+            es.tell(list(X), [-f for f in row["fitness"]])
+            prev_best = row["best"]
+        if history and progress:
+            log(f"resumed after generation {len(history) - 1} of {cfg.generations}")
+        for g in range(len(history), cfg.generations):
+            t0 = time.perf_counter()
+            X = np.asarray(es.ask())
+            tasks = [
+                GeneTask(text, x.astype(np.float64).tobytes(), cfg.fitness, cfg.data, cfg.limit,
+                         cfg.epochs, cfg.batch, cfg.lr, cfg.seed)
+                for x in X
+            ]  # fmt: skip
+            terms = _terms(codec, X, _measure(tasks, cfg.workers), prev_best, cfg)
+            es.tell(list(X), [-f for f in terms["fitness"]])
+            i = int(np.argmax(terms["fitness"]))
+            prev_best = X[i]
+            store.add_generation(g, _digest(X), terms, X[i], time.perf_counter() - t0)
+            if progress:
+                log(
+                    f"generation {g + 1}/{cfg.generations}: best {terms['fitness'][i]:.4f} "
+                    f"(measure {terms['score'][i]:.4f}, H {terms['entropy'][i]:.3f}, "
+                    f"TD {terms['td'][i]:.4f})"
+                )
+        history = store.generations()
+    finally:
+        store.close()
+    best = max(history, key=lambda r: r["best_fitness"])
+    codec.load(net, best["best"])
+    path = out / "genes.pt"
+    write_checkpoint(path, {"model": net.state_dict()})
+    g = best["generation"]
+    i = int(np.argmax(best["fitness"]))
+    return {
+        "generation": g,
+        "fitness": best["best_fitness"],
+        "measure": best["score"][i],
+        "entropy": best["entropy"][i],
+        "td": best["td"][i],
+        "genes": codec.size,
+        "history": [
+            {"generation": r["generation"], "best": r["best_fitness"], "wall": r["wall"]}
+            for r in history
+        ],
+        "out": str(path),
+    }
