@@ -154,3 +154,17 @@ def test_summary_reports_what_the_program_would_hold_unencoded(name):
     assert encoded.graph["params_unencoded"] == unencoded.graph["params"]
     assert encoded.graph["params"] < unencoded.graph["params"]
     assert summary(encoded)["params_unencoded"] == unencoded.graph["params"]
+
+
+def test_workers_give_the_serial_result(tmp_path):
+    """Candidates measured in a process pool score as they do in this process (one
+    thread, own seed each): the stored generations are the same."""
+    from snarc.evolution.gene_search import GeneSearchConfig, evolve_genes
+
+    rows = []
+    for workers in (1, 2):
+        cfg = GeneSearchConfig(generations=2, popsize=4, fitness="rdm", limit=40, batch=20,
+                               workers=workers)  # fmt: skip
+        evolve_genes(PROGRAM, tmp_path / f"w{workers}", cfg, progress=False)
+        rows.append(_rows(tmp_path / f"w{workers}" / "genes.sqlite"))
+    assert rows[0] == rows[1] and len(rows[0]) == 2
