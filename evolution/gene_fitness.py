@@ -25,9 +25,9 @@ _DATA: dict = {}
 
 
 @dataclass(frozen=True)
-class GeneTask:
-    text: str
-    genes: bytes  # the encoding, float64
+class Measure:
+    """How every candidate of a run is measured (the run's settings, see the module)."""
+
     fitness: str = "train"  # "train" or a name of snarc.fitness.SCORES
     data: str = "ndigits"
     limit: int | None = 200
@@ -37,26 +37,33 @@ class GeneTask:
     seed: int = 0
 
 
+@dataclass(frozen=True)
+class GeneTask:
+    text: str
+    genes: bytes  # the encoding, float64
+    measure: Measure
+
+
 def _net(task: GeneTask):
     import torch
 
     from ..compiler import compile as compile_net
     from .gene_codec import GeneCodec
 
-    torch.manual_seed(task.seed)
+    torch.manual_seed(task.measure.seed)
     net = compile_net(task.text)
     GeneCodec(net).load(net, np.frombuffer(task.genes, dtype=np.float64))
     return net
 
 
-def _split(net, task: GeneTask):
-    key = (task.data, task.limit, task.seed, net.input_kind, tuple(net.input_shape), net.timesteps)
+def _split(net, m: Measure):
+    key = (m.data, m.limit, m.seed, net.input_kind, tuple(net.input_shape), net.timesteps)
     if key not in _DATA:
         from ..training.data import load_tensors
         from ..training.loop import validation_split
 
-        X, y = load_tensors(net, task.data, True, task.seed, task.limit)
-        _DATA[key] = validation_split(X, y, 0.25, task.seed)
+        X, y = load_tensors(net, m.data, True, m.seed, m.limit)
+        _DATA[key] = validation_split(X, y, 0.25, m.seed)
     return _DATA[key]
 
 
@@ -92,15 +99,13 @@ def evaluate_genes(task: GeneTask) -> float:
     import torch
 
     torch.set_num_threads(1)
-    net = _net(task)
-    if task.fitness == "train":
-        Xtr, ytr, Xval, yval = _split(net, task)
-        return float(
-            short_training(net, Xtr, ytr, Xval, yval, task.epochs, task.batch, task.lr, task.seed)
-        )
+    net, m = _net(task), task.measure
+    if m.fitness == "train":
+        Xtr, ytr, Xval, yval = _split(net, m)
+        return float(short_training(net, Xtr, ytr, Xval, yval, m.epochs, m.batch, m.lr, m.seed))
     from ..data.batches import class_balanced_batch
     from ..fitness import score
 
-    x, y = class_balanced_batch(net, task.batch, task.seed, task.limit, task.data)
-    value = score(net, x, y, fitness=(task.fitness,))[task.fitness]
+    x, y = class_balanced_batch(net, m.batch, m.seed, m.limit, m.data)
+    value = score(net, x, y, fitness=(m.fitness,))[m.fitness]
     return float(value) if np.isfinite(value) else -1e9

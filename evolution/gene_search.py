@@ -59,6 +59,14 @@ class GeneSearchConfig:
 
     RUNTIME = ("generations", "workers")  # may change on resume
 
+    def measure(self):
+        """How each candidate is measured: these settings' share of them."""
+        from dataclasses import fields
+
+        from .gene_fitness import Measure
+
+        return Measure(**{f.name: getattr(self, f.name) for f in fields(Measure)})
+
     def validate(self) -> None:
         from ..fitness import SCORES
 
@@ -181,11 +189,7 @@ def evolve_genes(
         for g in range(len(history), cfg.generations):
             t0 = time.perf_counter()
             X = np.asarray(es.ask())
-            tasks = [
-                GeneTask(text, x.astype(np.float64).tobytes(), cfg.fitness, cfg.data, cfg.limit,
-                         cfg.epochs, cfg.batch, cfg.lr, cfg.seed)
-                for x in X
-            ]  # fmt: skip
+            tasks = [GeneTask(text, x.astype(np.float64).tobytes(), cfg.measure()) for x in X]
             terms = _terms(codec, X, _measure(tasks, cfg.workers), prev_best, cfg)
             es.tell(list(X), [-f for f in terms["fitness"]])
             i = int(np.argmax(terms["fitness"]))
