@@ -25,6 +25,7 @@ FLAGS = (
     ("--epochs", {"type": A.positive_int, "help": "epochs of each candidate's short training (default 1)"}),
     ("--batch", {"type": A.positive_int, "help": "default 32"}),
     ("--lr", {"type": A.positive_float, "help": "default 0.002"}),
+    ("--gene-lr", {"type": A.positive_float, "help": "genes' learning-rate multiplier (default 10)"}),
     ("--workers", {"type": A.positive_int, "help": "processes measuring candidates (default 1)"}),
 )  # fmt: skip
 
@@ -64,7 +65,14 @@ def cmd_evolve_genes(args) -> int:
 
         trained = train(
             text,
-            TrainConfig(epochs=args.train_epochs, seed=cfg.seed, data=cfg.data, init=result["out"]),
+            TrainConfig(
+                epochs=args.train_epochs,
+                seed=cfg.seed,
+                data=cfg.data,
+                init=result["out"],
+                lr=cfg.lr,
+                gene_lr=cfg.gene_lr,
+            ),
             out / "trained",
             progress=not args.quiet,
         )

@@ -50,6 +50,7 @@ SETTINGS = {
     "patience": "patience",
     "tensorboard": "tensorboard",
     "init": "init",
+    "gene_lr": "gene_lr",
 }
 
 # the flags of run settings, as argparse takes them (each defaults to None: see _given)
@@ -63,6 +64,9 @@ SETTING_FLAGS = (
                      "help": "the extension's peak learning rate (default: the run's lr / 10)"}),
     ("--batch", {"type": A.positive_int, "help": "default 32"}),
     ("--lr", {"type": A.positive_float, "help": "default 0.002"}),
+    ("--gene-lr", {"type": A.positive_float, "metavar": "X",
+                   "help": "learning-rate multiplier of genes and interactions (default 10: "
+                   "genes are of order 1, weights of order 1/sqrt(fan-in))"}),
     ("--optimizer", {"choices": ("adamw", "sgd"), "help": "default adamw"}),
     ("--weight-decay", {"type": A.non_negative_float, "help": "default 0"}),
     ("--warmup", {"type": A.non_negative_float,

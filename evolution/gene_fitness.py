@@ -34,6 +34,7 @@ class Measure:
     epochs: int = 1
     batch: int = 32
     lr: float = 2e-3
+    gene_lr: float = 10.0  # genes' learning-rate multiplier (snarc.training.groups)
     seed: int = 0
 
 
@@ -67,13 +68,20 @@ def _split(net, m: Measure):
     return _DATA[key]
 
 
-def short_training(net, Xtr, ytr, Xval, yval, epochs: int, batch: int, lr: float, seed: int):
-    """Train ``net`` briefly (AdamW, cross-entropy) and return its validation accuracy."""
+def short_training(net, Xtr, ytr, Xval, yval, m: Measure):
+    """Train ``net`` briefly (AdamW, cross-entropy, genes at ``gene_lr`` × lr) and return
+    its validation accuracy."""
     import torch
     import torch.nn.functional as F  # noqa: N812
 
-    g = torch.Generator().manual_seed(seed)
-    opt = torch.optim.AdamW(net.parameters(), lr=lr)
+    from ..training.groups import param_groups
+
+    g = torch.Generator().manual_seed(m.seed)
+    groups = param_groups(net, m.gene_lr)
+    for group in groups:
+        group["lr"] = m.lr * group.pop("scale")
+    opt = torch.optim.AdamW(groups, lr=m.lr)
+    epochs, batch = m.epochs, m.batch
 
     def steps(x):
         return x.transpose(0, 1) if x.dim() == 5 else x  # frames: [B, T, ...] -> [T, B, ...]
@@ -102,7 +110,7 @@ def evaluate_genes(task: GeneTask) -> float:
     net, m = _net(task), task.measure
     if m.fitness == "train":
         Xtr, ytr, Xval, yval = _split(net, m)
-        return float(short_training(net, Xtr, ytr, Xval, yval, m.epochs, m.batch, m.lr, m.seed))
+        return float(short_training(net, Xtr, ytr, Xval, yval, m))
     from ..data.batches import class_balanced_batch
     from ..fitness import score
 

@@ -54,6 +54,7 @@ class GeneSearchConfig:
     epochs: int = 1
     batch: int = 32
     lr: float = 2e-3
+    gene_lr: float = 10.0  # genes' learning-rate multiplier in each candidate's training
     diagonal: bool | None = None  # None: diagonal above DIAGONAL_ABOVE genes
     workers: int = 1
 

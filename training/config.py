@@ -33,6 +33,7 @@ class TrainConfig:
     patience: int | None = None  # stop after this many epochs without a better val accuracy
     tensorboard: str | None = None  # a directory for TensorBoard event files (per epoch)
     init: str | None = None  # a state dict to start from (evolved genes: snarc evolve-genes)
+    gene_lr: float = 10.0  # learning-rate multiplier of genes and interactions (groups.py)
     # epochs added to a finished schedule by `snarc train --resume DIR --extend N`:
     # [[epochs added, peak lr], ...]; ``epochs`` counts them too
     extensions: list = field(default_factory=list)
@@ -42,8 +43,8 @@ class TrainConfig:
             raise TrainError(f"unknown optimizer '{self.optimizer}': adamw or sgd")
         if self.loss not in ("ce", "count_mse"):
             raise TrainError(f"unknown loss '{self.loss}': ce or count_mse")
-        if self.epochs < 1 or self.batch < 1 or self.lr <= 0:
-            raise TrainError("epochs, batch and lr must be positive")
+        if self.epochs < 1 or self.batch < 1 or self.lr <= 0 or self.gene_lr <= 0:
+            raise TrainError("epochs, batch, lr and gene_lr must be positive")
         if not 0.0 <= self.val < 1.0:
             raise TrainError(f"val = {self.val}: the held-out fraction must be in [0, 1)")
         if self.patience is not None and (self.patience < 1 or self.val == 0):

@@ -27,6 +27,7 @@ from .checkpoint import read_checkpoint, write_checkpoint
 from .config import CHECKPOINT, TrainConfig, program_hash
 from .data import load_tensors
 from .errors import TrainError
+from .groups import param_groups
 from .metrics import TensorBoard, write_metrics
 
 
@@ -153,7 +154,8 @@ def _train(text, cfg, out, resume, progress, log, name, path) -> dict:
                 f"{ckpt_path} was written for another program (hash {ckpt.get('program_hash')}, this one {phash})",
                 hint="resume with the program the run was started with, or choose a new --out",
             )
-        saved = {**asdict(TrainConfig()), **ckpt.get("config", {})}  # older runs: defaults
+        # older runs: defaults, but genes trained at the plain rate before gene_lr existed
+        saved = {**asdict(TrainConfig()), "gene_lr": 1.0, **ckpt.get("config", {})}
         mine = {k: v for k, v in asdict(cfg).items() if k not in TrainConfig.RUNTIME}
         theirs = {k: v for k, v in saved.items() if k not in TrainConfig.RUNTIME}
         if mine != theirs:
@@ -191,11 +193,12 @@ def _train(text, cfg, out, resume, progress, log, name, path) -> dict:
         model = DistributedDataParallel(
             net, device_ids=[device.index] if device.type == "cuda" else None
         )
+    groups = param_groups(net, cfg.gene_lr)  # genes at gene_lr × lr (training/groups.py)
     if cfg.optimizer == "adamw":
-        opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+        opt = torch.optim.AdamW(groups, lr=cfg.lr, weight_decay=cfg.weight_decay)
     else:
         opt = torch.optim.SGD(
-            net.parameters(), lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay
+            groups, lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay
         )
     use_amp = cfg.amp and device.type == "cuda"
     scaler = torch.amp.GradScaler("cuda", enabled=use_amp)
@@ -245,7 +248,7 @@ def _train(text, cfg, out, resume, progress, log, name, path) -> dict:
                 continue
             step = epoch * steps_per_epoch + s
             for group in opt.param_groups:
-                group["lr"] = cfg.lr_at(step, steps_per_epoch)
+                group["lr"] = cfg.lr_at(step, steps_per_epoch) * group["scale"]
             xb = Xtr[idx].to(device)
             xb = xb.transpose(0, 1) if xb.dim() == 5 else xb
             yb = ytr[idx].to(device)
@@ -287,7 +290,7 @@ def _train(text, cfg, out, resume, progress, log, name, path) -> dict:
             "spikes_per_sample": test["spikes"],
             "sops_per_sample": test["sops"],
             "energy_j_per_sample": test["energy_j"],
-            "lr": opt.param_groups[0]["lr"],
+            "lr": opt.param_groups[0]["lr"] / opt.param_groups[0]["scale"],
             "wall_s": time.perf_counter() - t0,
         }
         if Xval is not None:
