@@ -13,7 +13,8 @@ spikes per sample, the compression ratio (unencoded / encoded parameters) and th
 accuracy differences the paper reports (encoded - unencoded; evolved - random).
 
     python benchmarks/bench_genetic.py [--program FILE] [--seeds 2] [--epochs 5]
-        [--generations 8] [--popsize 8] [--limit 300] [--gene-epochs 2] [--json OUT]
+        [--generations 8] [--popsize 8] [--limit 300] [--gene-epochs 2]
+        [--fitness train|train_loss] [--json OUT]
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ def run(text, variant, seed, args, work: Path, log) -> dict:
         lam_h, lam_td = REGULARISERS[variant]
         cfg = GeneSearchConfig(
             generations=args.generations, popsize=args.popsize, seed=seed, entropy=lam_h,
-            td=lam_td, fitness="train", limit=args.limit, epochs=args.gene_epochs,
+            td=lam_td, fitness=args.fitness, limit=args.limit, epochs=args.gene_epochs,
         )  # fmt: skip
         found = evolve_genes(text, out / "genes", cfg, progress=False)
         init = found["out"]
@@ -80,6 +81,7 @@ def main(argv=None) -> int:
     ap.add_argument("--popsize", type=int, default=8)
     ap.add_argument("--limit", type=int, default=300, help="samples per candidate's measure")
     ap.add_argument("--gene-epochs", type=int, default=2, help="epochs of each candidate's measure")
+    ap.add_argument("--fitness", default="train", help="train (accuracy) or train_loss")
     ap.add_argument("--json", default=None, help="write the rows here")
     args = ap.parse_args(argv)
     text = Path(args.program).read_text()
@@ -94,7 +96,10 @@ def main(argv=None) -> int:
         xs = [r[key] for r in by[v]]
         return statistics.mean(xs), (statistics.stdev(xs) if len(xs) > 1 else 0.0)
 
-    print(f"\n{Path(args.program).name}, N-Digits, {args.epochs} epochs, {args.seeds} seeds")
+    print(
+        f"\n{Path(args.program).name}, N-Digits, {args.epochs} epochs, {args.seeds} seeds, "
+        f"gene fitness {args.fitness}"
+    )
     print("| variant | parameters | test accuracy (mean ± sd) | spikes/sample |")
     print("| --- | --- | --- | --- |")
     for v in VARIANTS:

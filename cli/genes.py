@@ -19,7 +19,8 @@ FLAGS = (
     ("--seed", {"type": A.seed, "help": "default 0"}),
     ("--entropy", {"type": A.non_negative_float, "help": "λ_H of the interaction-entropy term (default 0.1; 0: off)"}),
     ("--td", {"type": A.non_negative_float, "help": "λ_TD of the temporal-difference term (default 0.1; 0: off)"}),
-    ("--fitness", {"help": "train (default: a short training's validation accuracy) or a score (rdm, sahd, ...)"}),
+    ("--fitness", {"help": "train (default: a short training's validation accuracy), train_loss "
+                   "(minus its validation cross-entropy) or a score (rdm, sahd, ...)"}),
     ("--data", {"help": "ndigits (default), or NAME:PATH"}),
     ("--limit", {"type": A.positive_int, "help": "training samples per candidate (default 200)"}),
     ("--epochs", {"type": A.positive_int, "help": "epochs of each candidate's short training (default 1)"}),

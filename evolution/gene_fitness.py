@@ -7,7 +7,8 @@ written in, then either
 
 * ``train`` — a short training (``epochs`` of AdamW on the training split less a
   validation quarter, cross-entropy on the readout) and the accuracy on that validation
-  quarter (never the test split), or
+  quarter (never the test split); ``train_loss`` — minus the mean cross-entropy on it,
+  a smoother signal than an accuracy near chance; or
 * a training-free score of :data:`snarc.fitness.SCORES` (``rdm``, ``sahd``, ...) on the
   run's class-balanced batch.
 
@@ -28,7 +29,7 @@ _DATA: dict = {}
 class Measure:
     """How every candidate of a run is measured (the run's settings, see the module)."""
 
-    fitness: str = "train"  # "train" or a name of snarc.fitness.SCORES
+    fitness: str = "train"  # "train", "train_loss" or a name of snarc.fitness.SCORES
     data: str = "ndigits"
     limit: int | None = 200
     epochs: int = 1
@@ -68,9 +69,9 @@ def _split(net, m: Measure):
     return _DATA[key]
 
 
-def short_training(net, Xtr, ytr, Xval, yval, m: Measure):
-    """Train ``net`` briefly (AdamW, cross-entropy, genes at ``gene_lr`` × lr) and return
-    its validation accuracy."""
+def short_training(net, Xtr, ytr, Xval, yval, m: Measure) -> dict:
+    """Train ``net`` briefly (AdamW, cross-entropy, genes at ``gene_lr`` × lr); returns its
+    validation ``accuracy`` and mean cross-entropy ``loss``."""
     import torch
     import torch.nn.functional as F  # noqa: N812
 
@@ -81,25 +82,33 @@ def short_training(net, Xtr, ytr, Xval, yval, m: Measure):
     for group in groups:
         group["lr"] = m.lr * group.pop("scale")
     opt = torch.optim.AdamW(groups, lr=m.lr)
-    epochs, batch = m.epochs, m.batch
 
     def steps(x):
         return x.transpose(0, 1) if x.dim() == 5 else x  # frames: [B, T, ...] -> [T, B, ...]
 
     net.train()
-    for _ in range(epochs):
-        for idx in torch.randperm(len(Xtr), generator=g).split(batch):
+    for _ in range(m.epochs):
+        for idx in torch.randperm(len(Xtr), generator=g).split(m.batch):
             loss = F.cross_entropy(net(steps(Xtr[idx])), ytr[idx])
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
     net.eval()
+    correct, total = 0, 0.0
     with torch.no_grad():
-        correct = sum(
-            int((net(steps(Xval[i : i + 64])).argmax(1) == yval[i : i + 64]).sum())
-            for i in range(0, len(Xval), 64)
-        )
-    return correct / max(1, len(Xval))
+        for i in range(0, len(Xval), 64):
+            out = net(steps(Xval[i : i + 64]))
+            correct += int((out.argmax(1) == yval[i : i + 64]).sum())
+            total += float(F.cross_entropy(out, yval[i : i + 64], reduction="sum"))
+    n = max(1, len(Xval))
+    return {"accuracy": correct / n, "loss": total / n}
+
+
+# the measures a short training gives: name -> its value from short_training's result
+TRAINED = {
+    "train": lambda r: r["accuracy"],  # validation accuracy
+    "train_loss": lambda r: -r["loss"],  # minus the validation cross-entropy: smoother
+}
 
 
 def evaluate_genes(task: GeneTask) -> float:
@@ -108,9 +117,10 @@ def evaluate_genes(task: GeneTask) -> float:
 
     torch.set_num_threads(1)
     net, m = _net(task), task.measure
-    if m.fitness == "train":
+    if m.fitness in TRAINED:
         Xtr, ytr, Xval, yval = _split(net, m)
-        return float(short_training(net, Xtr, ytr, Xval, yval, m))
+        value = TRAINED[m.fitness](short_training(net, Xtr, ytr, Xval, yval, m))
+        return float(value) if np.isfinite(value) else -1e9
     from ..data.batches import class_balanced_batch
     from ..fitness import score
 

@@ -48,7 +48,7 @@ class GeneSearchConfig:
     seed: int = 0
     entropy: float = 0.1  # λ_H (0: off)
     td: float = 0.1  # λ_TD (0: off)
-    fitness: str = "train"  # "train" or a name of snarc.fitness.SCORES
+    fitness: str = "train"  # "train", "train_loss" or a name of snarc.fitness.SCORES
     data: str = "ndigits"
     limit: int | None = 200
     epochs: int = 1
@@ -70,11 +70,12 @@ class GeneSearchConfig:
 
     def validate(self) -> None:
         from ..fitness import SCORES
+        from .gene_fitness import TRAINED
 
-        if self.fitness != "train" and self.fitness not in SCORES:
+        if self.fitness not in TRAINED and self.fitness not in SCORES:
             raise GeneSearchError(
                 f"unknown gene fitness {self.fitness!r}",
-                hint="train, or one of: " + ", ".join(sorted(SCORES)),
+                hint="one of: " + ", ".join([*TRAINED, *sorted(SCORES)]),
             )
         for name in ("generations", "epochs", "batch", "workers"):
             if getattr(self, name) < 1:

@@ -168,3 +168,19 @@ def test_workers_give_the_serial_result(tmp_path):
         evolve_genes(PROGRAM, tmp_path / f"w{workers}", cfg, progress=False)
         rows.append(_rows(tmp_path / f"w{workers}" / "genes.sqlite"))
     assert rows[0] == rows[1] and len(rows[0]) == 2
+
+
+def test_the_loss_measure_is_minus_the_validation_cross_entropy(tmp_path):
+    from snarc.evolution.gene_fitness import TRAINED, Measure, short_training
+
+    torch.manual_seed(0)
+    net = snarc.compile(PROGRAM)
+    g = torch.Generator().manual_seed(0)
+    X = (torch.rand(24, 4, 2, 34, 34, generator=g) < 0.2).float()
+    y = torch.arange(24) % 10
+    r = short_training(net, X[:16], y[:16], X[16:], y[16:], Measure(epochs=1, batch=8))
+    with torch.no_grad():
+        out = net(X[16:].transpose(0, 1))
+    ce = float(torch.nn.functional.cross_entropy(out, y[16:]))
+    assert r["loss"] == pytest.approx(ce, rel=1e-5)
+    assert TRAINED["train_loss"](r) == -r["loss"] and TRAINED["train"](r) == r["accuracy"]
