@@ -5,8 +5,8 @@ fixed here on snarc's side without touching Norse:
 
 1. **Unmapped nodes become ``None`` and are skipped silently.** Norse maps Affine,
    Conv2d, Flatten, Linear, IF, LIF, CubaLIF and SumPool2d only. snarc adds ``LI``
-   (``LIBoxCell``), ``AvgPool2d``, ``Scale``, ``Threshold`` and ``Delay``, and raises an error naming
-   any node that still has no module.
+   (``LIBoxCell``), ``I`` (a small integrator), ``AvgPool2d``, ``Scale``, ``Threshold``
+   and ``Delay``, and raises an error naming any node that still has no module.
 2. **``Flatten`` flattens the batch**: NIR's ``start_dim`` counts per-sample axes, Norse
    passes it to ``nn.Flatten`` unchanged. Shifted by one here.
 3. **Resets**: Norse ignores ``v_reset`` of ``LIF`` and ``IF`` and always resets to 0 by
@@ -25,7 +25,9 @@ fixed here on snarc's side without touching Norse:
 6. **The output**: nirtorch returns the last node it ran, not the ``Output`` node; the
    runner reads the output node's source from the executor's cache.
 7. **Input resistance**: Norse ignores ``r`` of ``LIF``, ``IF`` and ``LI`` (it only
-   warns). Applied here as a gain on the cell's input.
+   warns). Applied here as a gain on the cell's input; for ``IF`` and ``I``, whose NIR
+   equation ``dv/dt = R·I`` adds ``dt·r·x`` a step where Norse's IAF adds ``x``, the gain
+   is ``dt·r``.
 
 Time constants: pass the graph's ``dt`` (snarc writes it to the metadata); Norse reads
 ``1/tau`` as ``tau_mem_inv`` and integrates with that ``dt``.
@@ -89,6 +91,14 @@ class IFSubtract(nn.Module):
         return z, reset_subtract(z, v, torch.zeros_like(v), self.v_th)
 
 
+class Integrator(nn.Module):
+    """NIR's I, which Norse lacks: ``v ← v + x`` (the runner applies ``dt·r`` as the gain)."""
+
+    def forward(self, x, state=None):
+        v = (state if state is not None else torch.zeros_like(x)) + x
+        return v, v
+
+
 def _t(a) -> torch.Tensor:
     return torch.as_tensor(np.asarray(a), dtype=torch.float32)
 
@@ -111,8 +121,10 @@ def module_map(node, dt: float) -> nn.Module | None:
 
     module = _module_map(node, dt)
     r = getattr(node, "r", None)
+    if isinstance(node, (nir.IF, nir.I)):  # dv/dt = R·I: one step adds dt·r·x (Norse: x)
+        r = np.asarray(1.0 if r is None else r, dtype=np.float64) * dt
     if (
-        isinstance(node, (nir.LIF, nir.IF, nir.LI))
+        isinstance(node, (nir.LIF, nir.IF, nir.LI, nir.I))
         and r is not None
         and not np.allclose(np.asarray(r), 1.0)
     ):
@@ -142,6 +154,8 @@ def _module_map(node, dt: float) -> nn.Module | None:
             v_reset=_t(node.v_reset) if node.v_reset is not None else torch.tensor(0.0),
         )
         return nt.IAFCell(p, dt=dt)
+    if isinstance(node, nir.I):
+        return Integrator()
     if isinstance(node, nir.LI):
         return nt.LIBoxCell(
             nt.LIBoxParameters(tau_mem_inv=1 / _t(node.tau), v_leak=_t(node.v_leak)), dt=dt
