@@ -122,8 +122,10 @@ def evaluate_genes(task: GeneTask) -> float:
         value = TRAINED[m.fitness](short_training(net, Xtr, ytr, Xval, yval, m))
         return float(value) if np.isfinite(value) else -1e9
     from ..data.batches import class_balanced_batch
-    from ..fitness import score
+    from ..fitness import SCORES, score
 
     x, y = class_balanced_batch(net, m.batch, m.seed, m.limit, m.data)
     value = score(net, x, y, fitness=(m.fitness,))[m.fitness]
+    if SCORES[m.fitness].direction == "min":  # a cost (spikes, SOPs): less is fitter
+        value = -value
     return float(value) if np.isfinite(value) else -1e9
