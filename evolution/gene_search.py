@@ -18,8 +18,10 @@ the run's seed; every finished generation is committed to ``genes.sqlite``
 (:mod:`.gene_store`). Resuming re-creates the search and replays the stored generations
 (CMA-ES asks, the stored fitness is told; the asked candidates must hash to what was
 stored), then goes on: a run killed at any point and resumed ends where an uninterrupted
-one does. The best encoding goes to ``genes.pt`` (the whole state dict, with checksum),
-which ``snarc train --init`` starts from.
+one does. Each generation's best (by the regularised fitness) is stored; the run's best
+is the one of those with the highest measure + λ_H·H — the temporal difference is
+relative to the generation before, and would favour the first. It goes to ``genes.pt``
+(the whole state dict, with checksum), which ``snarc train --init`` starts from.
 """
 
 from __future__ import annotations
@@ -128,6 +130,14 @@ def _terms(codec, X, scores, prev_best, cfg) -> dict:
     return {"fitness": fit, "score": list(scores), "entropy": ent, "td": td}
 
 
+def _standing(row: dict, cfg: GeneSearchConfig) -> float:
+    """How a generation's best compares across generations: its measure and entropy term,
+    not its temporal difference — that is relative to the generation before (0 in the
+    first, which would otherwise win for having no predecessor)."""
+    i = int(np.argmax(row["fitness"]))
+    return row["score"][i] + cfg.entropy * row["entropy"][i]
+
+
 def evolve_genes(
     text: str, out, cfg: GeneSearchConfig, resume: bool = False, progress: bool = True, log=print
 ) -> dict:
@@ -206,7 +216,7 @@ def evolve_genes(
         history = store.generations()
     finally:
         store.close()
-    best = max(history, key=lambda r: r["best_fitness"])
+    best = max(history, key=lambda r: _standing(r, cfg))
     codec.load(net, best["best"])
     path = out / "genes.pt"
     write_checkpoint(path, {"model": net.state_dict()})
