@@ -53,6 +53,12 @@ class _PerNeuron(NeuronModule):
     def v_th(self):
         return self.per_neuron.v_th
 
+    def prepare(self, x, c):
+        return self.per_neuron.gain * x
+
+    def initial(self, a):
+        return MembraneState(torch.zeros_like(a))
+
     def fire_and_reset(self, v, decay=None):
         p = self.per_neuron
         z = self.spike(v - p.v_th)
@@ -69,9 +75,8 @@ class _PerNeuron(NeuronModule):
         )
 
 
-class PerNeuronLIF(_PerNeuron):
-    model = "LIF"
-    names = ("tau_mem", "tau_syn", "v_leak", "v_th", "v_reset")
+class _Leaky(_PerNeuron):
+    """LIF's and LI's membrane (and synaptic current), with tensors."""
 
     def __init__(self, params, dt, shape):
         super().__init__(params, dt, shape)
@@ -90,75 +95,55 @@ class PerNeuronLIF(_PerNeuron):
         v = self.per_neuron.v_leak.expand_as(a).clone()
         return SynapticState(v, torch.zeros_like(a)) if self.synaptic else MembraneState(v)
 
-    def step(self, a, state, c):
+    def integrate(self, a, state, c):
+        """``(v, i)`` after one step (``i`` None without a synaptic current)."""
         k, k_syn = c
-        p = self.per_neuron
         if self.synaptic:
             v, i = state
             i = i + a
-            v = v + k * ((p.v_leak - v) + i)
-            z, v = self.fire_and_reset(v, 1.0 - k)
-            return z, SynapticState(v, i - k_syn * i)
-        v = a + (1.0 - k) * state.v
-        z, v = self.fire_and_reset(v, 1.0 - k)
-        return z, MembraneState(v)
+            return v + k * ((self.per_neuron.v_leak - v) + i), i
+        return a + (1.0 - k) * state.v, None
+
+    @staticmethod
+    def state(v, i, k_syn):
+        return MembraneState(v) if i is None else SynapticState(v, i - k_syn * i)
+
+
+class PerNeuronLIF(_Leaky):
+    model = "LIF"
+    names = ("tau_mem", "tau_syn", "v_leak", "v_th", "v_reset")
+
+    def step(self, a, state, c):
+        v, i = self.integrate(a, state, c)
+        z, v = self.fire_and_reset(v, 1.0 - c[0])
+        return z, self.state(v, i, c[1])
 
 
 class PerNeuronIF(_PerNeuron):
     model = "IF"
     names = ("v_th", "v_reset")
 
-    def prepare(self, x, c):
-        return self.per_neuron.gain * x
-
-    def initial(self, a):
-        return MembraneState(torch.zeros_like(a))
-
     def step(self, a, state, c):
         z, v = self.fire_and_reset(state.v + a)
         return z, MembraneState(v)
 
 
-class PerNeuronLI(_PerNeuron):
+class PerNeuronLI(_Leaky):
     spiking = False
     model = "LI"
     names = ("tau_mem", "tau_syn", "v_leak")
-    coefficients = PerNeuronLIF.coefficients
-
-    def __init__(self, params, dt, shape):
-        super().__init__(params, dt, shape)
-        self.synaptic = float(params.get("tau_syn", 0.0)) > 0
-
-    def prepare(self, x, c):
-        p = self.per_neuron
-        return p.gain * x if self.synaptic else c[0] * (p.gain * x + p.v_leak)
 
     def rest(self, zeros):
         return zeros + self.per_neuron.v_leak
 
-    initial = PerNeuronLIF.initial
-
     def step(self, a, state, c):
-        k, k_syn = c
-        p = self.per_neuron
-        if self.synaptic:
-            v, i = state
-            i = i + a
-            v = v + k * (p.v_leak + i - v)
-            return v, SynapticState(v, i - k_syn * i)
-        v = a + (1.0 - k) * state.v
-        return v, MembraneState(v)
+        v, i = self.integrate(a, state, c)
+        return v, self.state(v, i, c[1])
 
 
 class PerNeuronI(_PerNeuron):
     spiking = False
     model = "I"
-
-    def prepare(self, x, c):
-        return self.per_neuron.gain * x
-
-    def initial(self, a):
-        return MembraneState(torch.zeros_like(a))
 
     def step(self, a, state, c):
         v = state.v + a
@@ -168,12 +153,6 @@ class PerNeuronI(_PerNeuron):
 class PerNeuronThreshold(_PerNeuron):
     model = "Threshold"
     names = ("v_th",)
-
-    def prepare(self, x, c):
-        return self.per_neuron.gain * x
-
-    def initial(self, a):
-        return MembraneState(torch.zeros_like(a))
 
     def step(self, a, state, c):
         return self.spike(a - self.per_neuron.v_th), MembraneState(a)

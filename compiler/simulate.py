@@ -48,8 +48,10 @@ class Simulation:
                 )
         new = NetworkState(
             neurons,
-            {
-                u: torch.cat([history(u), seqs[u]])[-depth:]
+            {  # the last `depth` outputs (with the history only where this call was shorter)
+                u: seqs[u][-depth:]
+                if seqs[u].shape[0] >= depth
+                else torch.cat([history(u), seqs[u]])[-depth:]
                 for u, depth in self._delay_depth.items()
             },
             (state.steps if state is not None else 0) + seq.shape[0],
@@ -121,20 +123,17 @@ class Simulation:
             if cnt:
                 count.append((e, cnt[0] * T))
             return y
-        parts = []
-        if e.delay:
+        rows, n0 = src, 0
+        if e.delay:  # steps t − d < 0 from the history, then the source's own
             before = history(e.src)
-            before = before[before.shape[0] - e.delay :][:T]  # steps t − d < 0
-            n = before.shape[0]
-            y0 = module(before.reshape(n * B, *before.shape[2:]), w, None)
-            parts.append(y0.view(n, B, *y0.shape[1:]))
-        part = src[: T - e.delay] if e.delay else src
-        if part.shape[0]:
-            y = module(part.reshape(part.shape[0] * B, *part.shape[2:]), w, cnt)
-            parts.append(y.view(part.shape[0], B, *y.shape[1:]))
-            if cnt:
-                count.append((e, cnt[0].view(part.shape[0], B).sum(0)))
-        return parts[0] if len(parts) == 1 else torch.cat(parts, 0)
+            before = before[before.shape[0] - e.delay :][:T]
+            n0 = before.shape[0]
+            rows = torch.cat([before, src[: T - n0]]) if n0 < T else before
+        # one call over all T steps, as without a delay (batch-norm sees one batch)
+        y = module(rows.reshape(T * B, *rows.shape[2:]), w, cnt)
+        if cnt:  # the history's rows were counted when they ran
+            count.append((e, cnt[0].view(T, B)[n0:].sum(0)))
+        return y.view(T, B, *y.shape[1:])
 
     def _merge(self, plan: NodePlan, parts: list[torch.Tensor], dim: int) -> torch.Tensor:
         if len(parts) == 1:

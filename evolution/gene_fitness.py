@@ -25,9 +25,10 @@ import numpy as np
 _DATA: dict = {}
 
 
-@dataclass(frozen=True)
+@dataclass
 class Measure:
-    """How every candidate of a run is measured (the run's settings, see the module)."""
+    """How every candidate of a run is measured (the run's settings, see the module;
+    :class:`~.gene_search.GeneSearchConfig` extends it)."""
 
     fitness: str = "train"  # "train", "train_loss" or a name of snarc.fitness.SCORES
     data: str = "ndigits"

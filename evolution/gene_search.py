@@ -28,12 +28,13 @@ from __future__ import annotations
 
 import hashlib
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 import numpy as np
 
 from ..dsl.errors import SnarcError
+from .gene_fitness import Measure
 
 DIAGONAL_ABOVE = 1000  # genes
 
@@ -43,31 +44,22 @@ class GeneSearchError(SnarcError):
 
 
 @dataclass
-class GeneSearchConfig:
+class GeneSearchConfig(Measure):
+    """The search's settings: how a candidate is measured (:class:`Measure`: fitness,
+    data, limit, epochs, batch, lr, gene_lr, seed), and the search itself."""
+
     generations: int = 10
     popsize: int | None = None  # CMA-ES's default: 4 + 3·ln(genes)
     sigma: float = 0.5  # initial step size (genes start ~ N(0, 1))
-    seed: int = 0
     entropy: float = 0.1  # λ_H (0: off)
     td: float = 0.1  # λ_TD (0: off)
-    fitness: str = "train"  # "train", "train_loss" or a name of snarc.fitness.SCORES
-    data: str = "ndigits"
-    limit: int | None = 200
-    epochs: int = 1
-    batch: int = 32
-    lr: float = 2e-3
-    gene_lr: float = 10.0  # genes' learning-rate multiplier in each candidate's training
     diagonal: bool | None = None  # None: diagonal above DIAGONAL_ABOVE genes
     workers: int = 1
 
     RUNTIME = ("generations", "workers")  # may change on resume
 
-    def measure(self):
+    def measure(self) -> Measure:
         """How each candidate is measured: these settings' share of them."""
-        from dataclasses import fields
-
-        from .gene_fitness import Measure
-
         return Measure(**{f.name: getattr(self, f.name) for f in fields(Measure)})
 
     def validate(self) -> None:
@@ -107,18 +99,25 @@ def _strategy(x0: np.ndarray, cfg: GeneSearchConfig):
     return cma.CMAEvolutionStrategy(x0, cfg.sigma, opts)
 
 
-def _measure(tasks, workers: int) -> list[float]:
+def _measure(tasks, pool) -> list[float]:
+    """Every candidate's measure: in this process, or on the run's worker pool."""
     from .gene_fitness import evaluate_genes
 
-    if workers == 1:
+    if pool is None:
         return [evaluate_genes(t) for t in tasks]
+    futures = [pool.schedule(evaluate_genes, (t,)) for t in tasks]
+    return [f.result() for f in futures]
+
+
+def _pool(workers: int):
+    """One pebble pool of spawned workers for the whole run (None: serial)."""
+    if workers == 1:
+        return None
     import multiprocessing
 
     from pebble import ProcessPool
 
-    with ProcessPool(max_workers=workers, context=multiprocessing.get_context("spawn")) as pool:
-        futures = [pool.schedule(evaluate_genes, (t,)) for t in tasks]
-        return [f.result() for f in futures]
+    return ProcessPool(max_workers=workers, context=multiprocessing.get_context("spawn"))
 
 
 def _terms(codec, X, scores, prev_best, cfg) -> dict:
@@ -164,6 +163,7 @@ def evolve_genes(
     x0 = codec.vector(net)
     program = hashlib.sha256(text.encode()).hexdigest()[:16]
     store = GeneStore(out)
+    pool = None
     try:
         saved = store.get_meta("config")
         if saved is not None and not resume:
@@ -198,11 +198,13 @@ def evolve_genes(
             prev_best = row["best"]
         if history and progress:
             log(f"resumed after generation {len(history) - 1} of {cfg.generations}")
+        if len(history) < cfg.generations:
+            pool = _pool(cfg.workers)
         for g in range(len(history), cfg.generations):
             t0 = time.perf_counter()
             X = np.asarray(es.ask())
             tasks = [GeneTask(text, x.astype(np.float64).tobytes(), cfg.measure()) for x in X]
-            terms = _terms(codec, X, _measure(tasks, cfg.workers), prev_best, cfg)
+            terms = _terms(codec, X, _measure(tasks, pool), prev_best, cfg)
             es.tell(list(X), [-f for f in terms["fitness"]])
             i = int(np.argmax(terms["fitness"]))
             prev_best = X[i]
@@ -216,6 +218,9 @@ def evolve_genes(
         history = store.generations()
     finally:
         store.close()
+        if pool is not None:
+            pool.close()
+            pool.join()
     best = max(history, key=lambda r: _standing(r, cfg))
     codec.load(net, best["best"])
     path = out / "genes.pt"

@@ -101,15 +101,17 @@ def rectification(net, u, v, d) -> str | None:
     if any(op.name not in OP_EXPORTERS for op in d.ops):
         return None
     info = next(i for i in net.in_edges(v) if i.src == u and i.order == d.order)
-    nodes = lower_chain(net, u, info.key, d, net.genetic_weights())
-    if nodes is None:  # carries nothing: the rectification of 0 is 0
-        return "keep"
+    return _verdict(net, u, d, lower_chain(net, u, info.key, d, net.genetic_weights()))
+
+
+def _verdict(net, u, d, nodes) -> str | None:
+    """The rectification's effect on a connection lowered to ``nodes``."""
     return rectified(d.sign, chain_sign([n for _, n in nodes], "+" if net.binary(u) else None))
 
 
-def lower_chain(net, u, key, d, weights) -> list[tuple[str, object]] | None:
+def lower_chain(net, u, key, d, weights) -> list[tuple[str, object]]:
     """The NIR nodes (name suffix, node) of one connection's operations, before its sign
-    and delay; None for a connection that carries nothing."""
+    and delay."""
     module = net.edges[key]
     ops = list(d.ops)
     out: list[tuple[str, object]] = []
@@ -125,8 +127,6 @@ def lower_chain(net, u, key, d, weights) -> list[tuple[str, object]] | None:
             binary_in=spikes_into(net, u, ops, i),
         )
         lowered = OP_EXPORTERS[ops[i].name](step)
-        if lowered.cut:
-            return None
         out.extend(lowered.nodes)
         i += lowered.consumed
     return out
@@ -163,15 +163,13 @@ class _Builder:
         return self.add(name, NEURON_EXPORTERS[spec.model](step))
 
     # ---- synapses
-    def chain(self, u, v, key, d) -> str | None:
+    def chain(self, u, v, key, d) -> str:
         """NIR nodes for the operations of one connection; returns the last one's name
-        (None for a connection that carries nothing)."""
+        (its source's, for a connection with no operation)."""
         import nir
 
         nodes = lower_chain(self.net, u, key, d, self.weights)
-        if nodes is None:
-            return None
-        if d.sign and rectification(self.net, u, v, d) == "drop":
+        if d.sign and _verdict(self.net, u, d, nodes) == "drop":
             # every value it delivers has the other sign: the rectification makes it 0
             nodes.append(("rectified", nir.Scale(scale=_full(d.out_shape, 0.0))))
         prev = self.handle[u]
@@ -190,11 +188,9 @@ class _Builder:
         self.edges.append((a, b))
         return b
 
-    def into(self, last: str | None, u: str, v: str, e, placing: dict) -> None:
+    def into(self, last: str, u: str, v: str, e, placing: dict) -> None:
         """Connect a connection's last node to ``v``'s handle; into a concatenating node,
         through the embedding that places its part (NIR has no concatenation)."""
-        if last is None:
-            return
         if (u, e.order) in placing:
             last = self.link(last, self.add(f"{u}->{v}:concat", placing[(u, e.order)]))
         self.link(last, self.handle[v])
@@ -262,13 +258,8 @@ def to_nir(net, graph, dt: float | None = None):
         if d.neuron is None and len(ins) == 1 and ins[0][3]["delay"] == 0:
             u, _, _, e = ins[0]
             info = next(i for i in plan.in_edges if i.src == u)
-            last = b.chain(u, node, info.key, e)
-            if last is None and tuple(graph.nodes[u].shape) == tuple(d.shape):
-                # it carries nothing (a zero operation): 0 · its source
-                last = b.link(b.handle[u], b.add(node, nir.Scale(scale=_full(d.shape, 0.0))))
-            if last is not None:
-                b.handle[node] = last
-                continue
+            b.handle[node] = b.chain(u, node, info.key, e)
+            continue
         if d.neuron is None:
             b.handle[node] = b.add(node, nir.Scale(scale=_full(d.shape, 1.0)))
         for u, _, _, e in ins:

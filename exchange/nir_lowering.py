@@ -73,7 +73,6 @@ class Step:
 class Lowered:
     nodes: list[tuple[str, Any]] = field(default_factory=list)  # (name suffix, NIR node)
     consumed: int = 1  # operations of the chain this covers (conv + bn: 2)
-    cut: bool = False  # the connection carries nothing (zero)
 
 
 def _weight(step: Step) -> torch.Tensor:
