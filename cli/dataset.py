@@ -1,4 +1,4 @@
-"""`snarc data`: the built-in N-Digits dataset."""
+"""`snarc data`: the built-in datasets (N-Digits, N-Digits-hard)."""
 
 from __future__ import annotations
 
@@ -8,15 +8,22 @@ import sys
 from ..util.fileio import atomic_write
 from . import args as A
 
+# snarc.data.builtin.BUILTIN's names, spelled out so that the parser imports no NumPy
+# (tests/test_ndigits.py checks they agree)
+NAMES = ("ndigits", "ndigits-hard")
+
 
 def cmd_data(args) -> int:
-    from ..data import Camera, NDigits
+    from ..data import NDigits
+    from ..data.builtin import BUILTIN
 
-    if args.name != "ndigits":
-        print(f"error: unknown built-in dataset '{args.name}' (built in: ndigits)", file=sys.stderr)
+    if args.name not in BUILTIN:
+        known = ", ".join(BUILTIN)
+        print(f"error: unknown built-in dataset '{args.name}' (built in: {known})", file=sys.stderr)
         return 1
-    train = NDigits(train=True, steps=args.steps, camera=Camera(), seed=args.seed, limit=args.limit)
-    test = NDigits(train=False, steps=args.steps, camera=Camera(), seed=args.seed, limit=args.limit)
+    camera = BUILTIN[args.name]
+    train = NDigits(train=True, steps=args.steps, camera=camera, seed=args.seed, limit=args.limit)
+    test = NDigits(train=False, steps=args.steps, camera=camera, seed=args.seed, limit=args.limit)
     if args.stats or not args.preview:
         stats = train.stats()
         stats["train"], stats["test"] = len(train), len(test)
@@ -25,7 +32,7 @@ def cmd_data(args) -> int:
         else:
             e = stats["events_per_sample"]
             print(
-                f"N-Digits: {len(train)} train / {len(test)} test samples, sensor "
+                f"{args.name}: {len(train)} train / {len(test)} test samples, sensor "
                 f"{stats['sensor'][0]}x{stats['sensor'][1]}, {stats['duration_ms']:g} ms each\n"
                 f"events per sample (train): mean {e['mean']:.0f}, std {e['std']:.0f}, "
                 f"min {e['min']}, max {e['max']}; ON fraction {stats['on_fraction']:.3f}"
@@ -44,10 +51,8 @@ def cmd_data(args) -> int:
 
 
 def add_parsers(sub, limits=None) -> None:
-    sp = sub.add_parser(
-        "data", help="the built-in N-Digits dataset: statistics and a picture of frames"
-    )
-    sp.add_argument("name", choices=("ndigits",))
+    sp = sub.add_parser("data", help="the built-in datasets: statistics and a picture of frames")
+    sp.add_argument("name", choices=NAMES)
     sp.add_argument("--stats", action="store_true", help="events per sample and ON/OFF balance")
     sp.add_argument("--json", action="store_true")
     sp.add_argument("--preview", metavar="OUT.png", help="draw one sample per class as frames")

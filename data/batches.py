@@ -13,13 +13,15 @@ def open_for(
     limit: int | None = None,
     progress: bool = False,
 ):
-    """The dataset ``data`` (``ndigits`` or ``NAME:PATH``) for ``net``'s time steps; an error
-    naming both when the network's input cannot take it. Returns ``(dataset, static)``."""
+    """The dataset ``data`` (a built-in name or ``NAME:PATH``) for ``net``'s time steps; an
+    error naming both when the network's input cannot take it. Returns ``(dataset, static)``."""
     from . import NDigits
+    from .builtin import builtin_camera
     from .real import CIFAR10, open_dataset
 
-    if data == "ndigits":
-        ds = NDigits(train=train, steps=net.timesteps, seed=seed, limit=limit, progress=progress)
+    camera = builtin_camera(data)
+    if camera is not None:
+        ds = NDigits(train, net.timesteps, camera, seed, limit, progress=progress)
     else:
         ds = open_dataset(data, train=train, steps=net.timesteps)
     static = isinstance(ds, CIFAR10)
@@ -31,7 +33,7 @@ def open_for(
     if not static and (net.input_kind != "frames" or net.input_shape[0] != 2):
         raise SnarcError(
             f"network '{net.graph_name}' takes {net.input_kind} input {net.input_shape}; "
-            f"{'N-Digits' if name == 'ndigits' else name} gives 2-channel event frames: declare `input frames(2, H, W)`"
+            f"{'N-Digits' if camera is not None else name} gives 2-channel event frames: declare `input frames(2, H, W)`"
         )
     return ds, static
 

@@ -17,7 +17,12 @@ Camera model (every parameter is a field of :class:`Camera`):
   fall, and moves its reference by ``±C``; the event's timestamp is interpolated
   linearly inside the simulation step, in microseconds;
 * a pixel that fired stays silent for ``refractory_us``;
-* background noise: Poisson events at ``noise_hz`` per pixel, random polarity.
+* background noise: Poisson events at ``noise_hz`` per pixel, random polarity;
+* optional nuisances (all off for N-Digits; on for N-Digits-hard, see :data:`BUILTIN`):
+  ``jitter_px`` moves each digit off-centre by up to that many pixels per axis, and
+  ``distractor`` sweeps a second, randomly chosen digit with that much ink across the
+  sensor in a straight line at constant speed (a random direction per sample), drawn
+  over the target (the brighter of the two wins).
 
 Events are tonic's structured array (``x, y, t, p``). The generation is deterministic
 for a seed; the result is cached (``$SNARC_CACHE`` or the user cache directory) and
@@ -54,6 +59,9 @@ class Camera:
     noise_hz: float = 0.2  # background events per pixel and second
     floor: float = 0.05  # intensity of blank paper (0..1)
     eps: float = 0.05  # log(I + eps)
+    jitter_px: float = 0.0  # per-sample offset of the digit, uniform in ±jitter_px per axis
+    distractor: float = 0.0  # ink of a second digit sweeping across the sensor (0: none)
+    distractor_px: int = 14  # the distractor's size, upsampled as the digit is
 
     @property
     def steps(self) -> int:
@@ -100,15 +108,16 @@ def split(labels: np.ndarray, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     return np.sort(np.concatenate(train)), np.sort(np.concatenate(test))
 
 
-def _scene(images: np.ndarray, cam: Camera) -> np.ndarray:
-    """Digits upsampled and centred on the canvas: (N, size, size) intensities."""
+def _scene(images: np.ndarray, cam: Camera, px: int | None = None) -> np.ndarray:
+    """Digits upsampled to ``px`` (default ``digit_px``) and centred on the canvas:
+    (N, size, size) intensities."""
     from scipy.ndimage import zoom
 
-    n = images.shape[0]
-    up = zoom(images, (1, cam.digit_px / 8, cam.digit_px / 8), order=1).clip(0, 1)
+    n, px = images.shape[0], px or cam.digit_px
+    up = zoom(images, (1, px / 8, px / 8), order=1).clip(0, 1)
     canvas = np.zeros((n, cam.size, cam.size), np.float32)
-    o = (cam.size - cam.digit_px) // 2
-    canvas[:, o : o + cam.digit_px, o : o + cam.digit_px] = up
+    o = (cam.size - px) // 2
+    canvas[:, o : o + px, o : o + px] = up
     return cam.floor + (1 - cam.floor) * canvas
 
 
@@ -126,6 +135,20 @@ def _path(cam: Camera) -> np.ndarray:
     return path - path.mean(0)  # centred on the digit
 
 
+def _sweep(images: np.ndarray, cam: Camera, rng: np.random.Generator):
+    """The distractor of each sample: another digit of the batch at ``distractor`` ink,
+    crossing the sensor through its centre in a random direction over the recording.
+    Returns ``(scenes (N, size, size), start (N, 2), step per simulation step (N, 2))``."""
+    n = images.shape[0]
+    pick = (np.arange(n) + rng.integers(1, max(n, 2), n)) % n  # another sample, where there is one
+    other = _scene(images[pick] * cam.distractor, cam, cam.distractor_px)
+    angle = rng.uniform(0, 2 * np.pi, n)
+    reach = 0.75 * cam.size  # from well outside one edge to well outside the other
+    unit = np.stack([np.sin(angle), np.cos(angle)], 1)
+    start = -reach * unit
+    return other, start, 2 * reach * unit / cam.steps
+
+
 def simulate(images: np.ndarray, cam: Camera, rng: np.random.Generator) -> list[np.ndarray]:
     """Event streams (tonic's structured dtype) for a batch of (N, 8, 8) images."""
     from scipy.ndimage import map_coordinates
@@ -135,15 +158,31 @@ def simulate(images: np.ndarray, cam: Camera, rng: np.random.Generator) -> list[
     path = _path(cam)
     yy, xx = np.mgrid[0:size, 0:size].astype(np.float64)
     threshold = np.maximum(rng.normal(cam.contrast, cam.contrast_sigma, (n, size, size)), 0.02)
+    # the nuisances draw from the generator only when on, so N-Digits stays as it was
+    offset = (
+        rng.uniform(-cam.jitter_px, cam.jitter_px, (n, 2, 1, 1))
+        if cam.jitter_px > 0
+        else np.zeros((n, 2, 1, 1))
+    )
+    sweep = _sweep(images, cam, rng) if cam.distractor > 0 else None
 
     nn = np.broadcast_to(np.arange(n, dtype=np.float64)[:, None, None], (n, size, size))
+    edge = "constant" if cam.jitter_px > 0 else "nearest"
 
     def log_frame(k: int) -> np.ndarray:
         dy, dx = path[k]
-        coords = np.stack(
-            [nn, np.broadcast_to(yy - dy, nn.shape), np.broadcast_to(xx - dx, nn.shape)]
-        )
-        return np.log(map_coordinates(scene, coords, order=1, mode="nearest") + cam.eps)
+        coords = np.stack([nn, yy - dy - offset[:, 0], xx - dx - offset[:, 1]])
+        # an off-centre digit may leave the canvas: blank paper beyond it, not its edge
+        # repeated (N-Digits keeps "nearest", which never reaches the digit there)
+        frame = map_coordinates(scene, coords, order=1, mode=edge, cval=cam.floor)
+        if sweep is not None:
+            other, start, step = sweep
+            at = start + k * step  # (n, 2) position of the distractor's centre
+            coords = np.stack([nn, yy - at[:, 0, None, None], xx - at[:, 1, None, None]])
+            frame = np.maximum(
+                frame, map_coordinates(other, coords, order=1, mode="constant", cval=cam.floor)
+            )
+        return np.log(frame + cam.eps)
 
     ref = log_frame(0)
     prev = ref.copy()
@@ -214,8 +253,14 @@ def cache_dir() -> Path:
         return Path.home() / ".cache" / "snarc"
 
 
+NUISANCES = ("jitter_px", "distractor", "distractor_px")
+
+
 def _key(cam: Camera, seed: int, limit: int | None) -> str:
-    blob = json.dumps({"camera": asdict(cam), "seed": seed, "limit": limit, "v": 2}, sort_keys=True)
+    camera = asdict(cam)
+    if not cam.jitter_px and not cam.distractor:  # N-Digits keeps the cache files it had
+        camera = {k: v for k, v in camera.items() if k not in NUISANCES}
+    blob = json.dumps({"camera": camera, "seed": seed, "limit": limit, "v": 2}, sort_keys=True)
     return short_hash(blob)
 
 

@@ -278,17 +278,20 @@ DATASETS = {
 
 
 def open_dataset(spec: str, train: bool = True, steps: int = 8):
-    """``NAME:PATH`` → a dataset (``ndigits`` needs no path)."""
+    """``NAME:PATH`` → a dataset (the built-in ones, ``ndigits`` and ``ndigits-hard``,
+    need no path)."""
+    from .builtin import BUILTIN
+
     name, _, path = spec.partition(":")
     name = name.lower()
-    if name == "ndigits":
+    if name in BUILTIN:
         from . import NDigits
 
-        return NDigits(train=train, steps=steps)
+        return NDigits(train=train, steps=steps, camera=BUILTIN[name])
     if name not in DATASETS:
         raise DatasetError(
             f"unknown dataset '{name}'",
-            expected="ndigits, " + ", ".join(f"{n}:PATH" for n in DATASETS),
+            expected=", ".join([*BUILTIN, *(f"{n}:PATH" for n in DATASETS)]),
         )
     if not path:
         raise DatasetError(

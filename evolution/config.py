@@ -12,8 +12,10 @@ from .space import DEFAULT_MAX_DEPTH, load_space
 
 def check_data(data: str) -> None:
     """Open a real dataset's directory once in this process, so that a missing or badly
-    laid out dataset stops the run before any genome is evaluated (N-Digits is built in)."""
-    if data.split(":")[0].lower() == "ndigits":
+    laid out dataset stops the run before any genome is evaluated (built-in ones are made)."""
+    from ..data.builtin import builtin_camera
+
+    if builtin_camera(data) is not None:
         return
     from ..data.real import open_dataset
 

@@ -75,3 +75,49 @@ def test_cli_stats_and_preview(cache, tmp_path, capsys):
     text = capsys.readouterr().out
     assert "events per sample (train): mean" in text and "ON fraction" in text
     assert out.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_hard_nuisances_move_the_digit_and_add_a_distractor():
+    base = Camera(noise_hz=0.0)
+    plain, *_ = nd.generate(base, seed=0, limit=10)
+    moved, *_ = nd.generate(Camera(noise_hz=0.0, jitter_px=4.0), seed=0, limit=10)
+    swept, *_ = nd.generate(Camera(noise_hz=0.0, distractor=0.5), seed=0, limit=10)
+
+    def centre(ev):
+        return np.array([ev["x"].mean(), ev["y"].mean()])
+
+    shifts = [np.abs(centre(a) - centre(b)).max() for a, b in zip(plain, moved, strict=True)]
+    assert max(shifts) > 1.0  # the digits sit off-centre, each by its own offset
+    assert len(set(np.round(shifts, 3))) > 5
+    # the distractor crosses the whole sensor: events far outside the digit's box
+    far = [np.mean((ev["x"] < 4) | (ev["x"] > 29) | (ev["y"] < 4) | (ev["y"] > 29)) for ev in swept]
+    near = [
+        np.mean((ev["x"] < 4) | (ev["x"] > 29) | (ev["y"] < 4) | (ev["y"] > 29)) for ev in plain
+    ]
+    assert np.mean(far) > 3 * np.mean(near) + 0.01
+    assert sum(map(len, swept)) > sum(map(len, plain))
+
+
+def test_ndigits_is_unchanged_by_the_nuisances():
+    from snarc.data.builtin import BUILTIN
+
+    # the cache key of N-Digits is the one it had before the nuisances existed (the
+    # generator draws nothing for them when they are off, so the events are the same)
+    assert nd._key(Camera(), 0, None) == "a90d028bd68a768a"
+    assert BUILTIN["ndigits"] == Camera()
+    hard = BUILTIN["ndigits-hard"]
+    assert (
+        hard.jitter_px > 0
+        and hard.distractor > 0
+        and nd._key(hard, 0, None) != nd._key(Camera(), 0, None)
+    )
+
+
+def test_cli_data_knows_every_builtin(cache, capsys):
+    from snarc.cli.dataset import NAMES
+    from snarc.cli.main import main
+    from snarc.data.builtin import BUILTIN
+
+    assert tuple(BUILTIN) == NAMES
+    assert main(["data", "ndigits-hard", "--limit", "20", "--stats"]) == 0
+    assert "ndigits-hard: " in capsys.readouterr().out
