@@ -340,7 +340,7 @@ class Evolution:
         """Evaluate ``todo`` and store each result as it arrives. Infrastructure failures
         (see :mod:`snarc.evolution.evaluate`) are retried on a fresh executor up to
         ``cfg.infra_retries`` times; what still fails is stored as ``infra``."""
-        from .evaluate import make_executor
+        from .executors import make_executor
 
         cfg = self.cfg
         pending, reasons = list(todo), {}

@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 from snarc.cli.main import main
-from snarc.evolution.evaluate import ProcessExecutor, Task, evaluate
+from snarc.evolution.evaluate import Task, evaluate
+from snarc.evolution.executors import ProcessExecutor
 from snarc.evolution.run import Config, Evolution, RunError, nsga2_order
 
 SPACE = """\
