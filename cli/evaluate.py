@@ -72,7 +72,9 @@ def _common(sp, limits) -> None:
         metavar="PT",
         help="trained weights (snarc train's checkpoint.pt or a state dict)",
     )
-    sp.add_argument("--data", default="ndigits", help="ndigits (default), or NAME:PATH")
+    sp.add_argument(
+        "--data", default="ndigits", help="ndigits (default), ndigits-hard, or NAME:PATH"
+    )
     sp.add_argument("--limit", type=A.positive_int, default=None, help="a class-balanced subset")
     sp.add_argument("--seed", type=A.seed, default=0, help="default 0")
     sp.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")

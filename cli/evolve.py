@@ -42,11 +42,12 @@ SETTINGS = (
 RUN_FLAGS = (
     ("--space", {"help": "a shipped space (see `snarc spaces`) or FILE.lark (default msenas)"}),
     ("--fitness", {"help": "comma-separated objectives, each NAME[:max|min]: rdm, rdm_target, "
-                   "sahd, naswot, spike_aware, params, sops, energy, spikes (default rdm,spikes)"}),
+                   "sahd, naswot, spike_aware, params, sops, energy, spikes, or acc@E / loss@E (held-out "
+                   "accuracy / minus cross-entropy after E epochs on --limit samples) (default rdm,spikes)"}),
     ("--algorithm", {"choices": ("auto", "nsga2", "scalar", "random"),
                      "help": "auto (default): NSGA-II for several objectives, AutoSNN's scalar "
                      "evolution for one"}),
-    ("--data", {"help": "ndigits (default), or NAME:PATH (nmnist, dvsgesture, cifar10dvs, cifar10)"}),
+    ("--data", {"help": "ndigits (default), ndigits-hard, or NAME:PATH (nmnist, dvsgesture, cifar10dvs, cifar10)"}),
     ("--population", {"type": A.positive_int, "help": "default 20"}),
     ("--generations", {"type": A.non_negative_int, "help": "default 5"}),
     ("--extend", {"type": A.positive_int, "metavar": "N",

@@ -21,7 +21,7 @@ FLAGS = (
     ("--td", {"type": A.non_negative_float, "help": "λ_TD of the temporal-difference term (default 0.1; 0: off)"}),
     ("--fitness", {"help": "train (default: a short training's validation accuracy), train_loss "
                    "(minus its validation cross-entropy) or a score (rdm, sahd, ...)"}),
-    ("--data", {"help": "ndigits (default), or NAME:PATH"}),
+    ("--data", {"help": "ndigits (default), ndigits-hard, or NAME:PATH"}),
     ("--limit", {"type": A.positive_int, "help": "training samples per candidate (default 200)"}),
     ("--epochs", {"type": A.positive_int, "help": "epochs of each candidate's short training (default 1)"}),
     ("--batch", {"type": A.positive_int, "help": "default 32"}),

@@ -184,7 +184,7 @@ def add_parsers(sub, limits=limits) -> None:
     sp.add_argument(
         "--data",
         default="ndigits",
-        help="ndigits, or NAME:PATH with NAME nmnist, dvsgesture, cifar10dvs, cifar10",
+        help="ndigits, ndigits-hard, or NAME:PATH with NAME nmnist, dvsgesture, cifar10dvs, cifar10",
     )
     sp.add_argument(
         "--batch",

@@ -55,7 +55,7 @@ SETTINGS = {
 
 # the flags of run settings, as argparse takes them (each defaults to None: see _given)
 SETTING_FLAGS = (
-    ("--data", {"help": "ndigits (default), or NAME:PATH (nmnist, dvsgesture, cifar10dvs, cifar10)"}),
+    ("--data", {"help": "ndigits (default), ndigits-hard, or NAME:PATH (nmnist, dvsgesture, cifar10dvs, cifar10)"}),
     ("--epochs", {"type": A.positive_int,
                   "help": "default 5 (on --resume: as the run said; --extend adds epochs)"}),
     ("--extend", {"type": A.positive_int, "metavar": "N",

@@ -23,11 +23,19 @@ def check_data(data: str) -> None:
 
 
 def objective_registry() -> dict:
-    """Every objective a run may optimise (:data:`snarc.fitness.OBJECTIVES`): its
-    direction and, for combined ones, the scores it needs, live on its definition."""
+    """Every training-free objective a run may optimise (:data:`snarc.fitness.OBJECTIVES`):
+    its direction and, for combined ones, the scores it needs, live on its definition."""
     from ..fitness.score import OBJECTIVES
 
     return OBJECTIVES
+
+
+def definition(name: str):
+    """The definition of objective ``name``: a training-free score or combination, or a
+    trained measure (``acc@E``, ``loss@E``: :mod:`snarc.evolution.fidelity`); else None."""
+    from .fidelity import trained
+
+    return objective_registry().get(name) or trained(name)
 
 
 class RunError(SnarcError):
@@ -42,10 +50,11 @@ class Objective:
     @classmethod
     def parse(cls, text: str) -> Objective:
         name, _, direction = text.strip().partition(":")
-        known = objective_registry()
-        if name not in known:
+        spec = definition(name)
+        if spec is None:
+            known = [*objective_registry(), "acc@E", "loss@E"]
             raise RunError(f"unknown fitness '{name}'", hint=f"one of {', '.join(known)}")
-        direction = direction or known[name].direction
+        direction = direction or spec.direction
         if direction not in ("max", "min"):
             raise RunError(f"'{text}': the direction must be max or min")
         return cls(name, direction)
@@ -96,10 +105,9 @@ class Config:
         return self.algorithm
 
     def measures(self) -> tuple[str, ...]:
-        known = objective_registry()
         out: list[str] = []
         for o in self.objectives:
-            for m in getattr(known[o.name], "needs", (o.name,)):
+            for m in getattr(definition(o.name), "needs", (o.name,)):
                 if m not in out:
                     out.append(m)
         for m in ("spikes", "params"):  # always recorded: cheap and always wanted

@@ -2,7 +2,8 @@
 
 ``evaluate(task)`` compiles a genome, seeds its initial weights from the run seed and
 the genome's hash (so an architecture scores the same wherever it runs), scores it on
-the run's class-balanced batch and returns plain data. It never raises: a bad genome
+the run's class-balanced batch (and trains it, for ``acc@E``: see
+:mod:`snarc.evolution.fidelity`) and returns plain data. It never raises: a bad genome
 comes back with ``status = "failed"`` and the error text (``"infra"`` when the
 failure lies outside the genome, such as unreadable data).
 
@@ -81,10 +82,19 @@ def evaluate(task: Task) -> dict:
         # program text, parsed as text (never taken for a path); the parent validated it
         module = parse(task.text, f"<genome {task.hash}>")
         net = compile_net(module, max_params=task.max_params or DEFAULT_MAX_PARAMS)
+        from .fidelity import measure as measure_trained
+        from .fidelity import trained
+
+        later = {m: trained(m) for m in task.measures if trained(m) is not None}
+        free = tuple(m for m in task.measures if m not in later)
+        start = {k: v.clone() for k, v in net.state_dict().items()} if later else None
         x, labels = _batch(net, task)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            measures = score(net, x, labels, fitness=task.measures, layers=task.layers)
+            measures = score(net, x, labels, fitness=free, layers=task.layers) if free else {}
+            for name, spec in later.items():  # each from the same initial weights
+                net.load_state_dict(start)
+                measures[name] = measure_trained(net, spec, task.data, task.seed, task.limit)
         return {
             "status": OK,
             "measures": {k: float(v) for k, v in measures.items()},

@@ -22,8 +22,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-_DATA: dict = {}
-
 
 @dataclass
 class Measure:
@@ -59,50 +57,11 @@ def _net(task: GeneTask):
     return net
 
 
-def _split(net, m: Measure):
-    key = (m.data, m.limit, m.seed, net.input_kind, tuple(net.input_shape), net.timesteps)
-    if key not in _DATA:
-        from ..training.data import load_tensors
-        from ..training.loop import validation_split
-
-        X, y = load_tensors(net, m.data, True, m.seed, m.limit)
-        _DATA[key] = validation_split(X, y, 0.25, m.seed)
-    return _DATA[key]
-
-
 def short_training(net, Xtr, ytr, Xval, yval, m: Measure) -> dict:
-    """Train ``net`` briefly (AdamW, cross-entropy, genes at ``gene_lr`` × lr); returns its
-    validation ``accuracy`` and mean cross-entropy ``loss``."""
-    import torch
-    import torch.nn.functional as F  # noqa: N812
+    """A candidate's short training (:func:`snarc.evolution.fidelity.short_training`)."""
+    from .fidelity import short_training as train
 
-    from ..training.groups import param_groups
-
-    g = torch.Generator().manual_seed(m.seed)
-    groups = param_groups(net, m.gene_lr)
-    for group in groups:
-        group["lr"] = m.lr * group.pop("scale")
-    opt = torch.optim.AdamW(groups, lr=m.lr)
-
-    def steps(x):
-        return x.transpose(0, 1) if x.dim() == 5 else x  # frames: [B, T, ...] -> [T, B, ...]
-
-    net.train()
-    for _ in range(m.epochs):
-        for idx in torch.randperm(len(Xtr), generator=g).split(m.batch):
-            loss = F.cross_entropy(net(steps(Xtr[idx])), ytr[idx])
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-    net.eval()
-    correct, total = 0, 0.0
-    with torch.no_grad():
-        for i in range(0, len(Xval), 64):
-            out = net(steps(Xval[i : i + 64]))
-            correct += int((out.argmax(1) == yval[i : i + 64]).sum())
-            total += float(F.cross_entropy(out, yval[i : i + 64], reduction="sum"))
-    n = max(1, len(Xval))
-    return {"accuracy": correct / n, "loss": total / n}
+    return train(net, Xtr, ytr, Xval, yval, m.epochs, m.batch, m.lr, m.gene_lr, m.seed)
 
 
 # the measures a short training gives: name -> its value from short_training's result
@@ -119,7 +78,9 @@ def evaluate_genes(task: GeneTask) -> float:
     torch.set_num_threads(1)
     net, m = _net(task), task.measure
     if m.fitness in TRAINED:
-        Xtr, ytr, Xval, yval = _split(net, m)
+        from .fidelity import split
+
+        Xtr, ytr, Xval, yval = split(net, m.data, m.seed, m.limit)
         value = TRAINED[m.fitness](short_training(net, Xtr, ytr, Xval, yval, m))
         return float(value) if np.isfinite(value) else -1e9
     from ..data.batches import class_balanced_batch
