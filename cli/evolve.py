@@ -36,14 +36,16 @@ def _interrupt(signum, frame):
 SETTINGS = (
     "space", "fitness", "algorithm", "population", "generations", "seed", "data", "batch",
     "limit", "layers", "rates", "crossover", "mutation", "top_k", "retries", "override",
+    "supernet",
 )  # fmt: skip
 
 # the flags of run settings and runtime choices (each defaults to None: see _given)
 RUN_FLAGS = (
     ("--space", {"help": "a shipped space (see `snarc spaces`) or FILE.lark (default msenas)"}),
     ("--fitness", {"help": "comma-separated objectives, each NAME[:max|min]: rdm, rdm_target, "
-                   "sahd, naswot, spike_aware, params, sops, energy, spikes, or acc@E / loss@E (held-out "
-                   "accuracy / minus cross-entropy after E epochs on --limit samples) (default rdm,spikes)"}),
+                   "sahd, naswot, spike_aware, params, sops, energy, spikes, acc@E / loss@E (held-out "
+                   "accuracy / minus cross-entropy after E epochs on --limit samples), supernet_acc, "
+                   "supernet_spikes, spike_aware_supernet (with --supernet) (default rdm,spikes)"}),
     ("--algorithm", {"choices": ("auto", "nsga2", "scalar", "random"),
                      "help": "auto (default): NSGA-II for several objectives, AutoSNN's scalar "
                      "evolution for one"}),
@@ -62,6 +64,7 @@ RUN_FLAGS = (
     ("--top-k", {"type": A.positive_int, "help": "scalar: genomes kept per round"}),
     ("--retries", {"type": A.positive_int, "help": "draws per child before giving up (default 20)"}),
     ("--override", {"action": "append", "metavar": "RULE=TEXT", "help": "replace a rule of the space"}),
+    ("--supernet", {"metavar": "DIR", "help": "a trained supernet (snarc supernet train) for supernet_acc"}),
     ("--executor", {"choices": ("serial", "process", "ray"), "help": "default: process"}),
     ("--workers", {"type": A.positive_int, "help": "default: one per core"}),
     ("--timeout", {"type": A.positive_float, "help": "seconds per evaluation (default 600)"}),

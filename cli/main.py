@@ -20,10 +20,22 @@ from pathlib import Path
 
 from ..dsl import SnarcError
 from . import args as A
-from . import bench, dataset, evaluate, evolve, genes, halving, language, network, nir, train
+from . import (
+    bench,
+    dataset,
+    evaluate,
+    evolve,
+    genes,
+    halving,
+    language,
+    network,
+    nir,
+    supernet,
+    train,
+)
 from .common import limits, print_error
 
-GROUPS = (language, network, nir, dataset, evolve, halving, genes, train, evaluate, bench)
+GROUPS = (language, network, nir, dataset, evolve, halving, supernet, genes, train, evaluate, bench)
 
 
 def build_parser() -> argparse.ArgumentParser:

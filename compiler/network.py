@@ -234,6 +234,10 @@ class CompiledNetwork(Simulation, nn.Module):
         a relay that only merges and passes such values on)."""
         return self._binary[node]
 
+    def nodes(self) -> list[str]:
+        """Every node of the network (IR names: ``b2.a`` inside cell ``b2``), in order."""
+        return list(self._plans)
+
     def plan(self, node: str) -> NodePlan:
         """How ``node`` is computed: its kind, merge, shape, neuron module key and incoming
         connections (:class:`EdgeInfo`, each naming its module in ``edges``)."""

@@ -84,6 +84,7 @@ class Config:
     max_params: int | None = None
     spikes_ref: float | None = None
     lam: float = -0.08
+    supernet: str | None = None  # a trained supernet (snarc supernet train) for supernet_acc
     overrides: dict[str, str] = field(default_factory=dict)
     executor: str = "process"
     infra_retries: int = 2  # retries of an evaluation whose worker died or timed out
@@ -125,6 +126,18 @@ class Config:
             )
         if self.mode == "scalar" and len(self.fitness) != 1:
             raise RunError("the scalar algorithm takes exactly one fitness")
+        from .fidelity import SUPERNET
+
+        if any(m in SUPERNET for m in self.measures()):
+            from pathlib import Path
+
+            if not self.supernet:
+                raise RunError(
+                    "supernet_acc, supernet_spikes and spike_aware_supernet need a trained "
+                    "supernet", hint="snarc supernet train DIR, then --supernet DIR"
+                )  # fmt: skip
+            if not (Path(self.supernet) / "supernet.pt").exists():
+                raise RunError(f"--supernet {self.supernet}: no supernet.pt there")
         if self.population < 2:
             raise RunError("the population must hold at least 2 genomes")
         if self.generations < 0:

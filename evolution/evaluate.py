@@ -42,6 +42,7 @@ class Task:
     layers: str = "populations"
     max_params: int | None = None
     threads: int = 1
+    supernet: str | None = None  # a trained supernet's directory (supernet_acc, _spikes)
 
 
 def seed_for(run_seed: int, h: str) -> int:
@@ -82,8 +83,8 @@ def evaluate(task: Task) -> dict:
         # program text, parsed as text (never taken for a path); the parent validated it
         module = parse(task.text, f"<genome {task.hash}>")
         net = compile_net(module, max_params=task.max_params or DEFAULT_MAX_PARAMS)
+        from .fidelity import SUPERNET, trained
         from .fidelity import measure as measure_trained
-        from .fidelity import trained
 
         later = {m: trained(m) for m in task.measures if trained(m) is not None}
         free = tuple(m for m in task.measures if m not in later)
@@ -93,6 +94,11 @@ def evaluate(task: Task) -> dict:
             warnings.simplefilter("always")
             measures = score(net, x, labels, fitness=free, layers=task.layers) if free else {}
             for name, spec in later.items():  # each from the same initial weights
+                if name in SUPERNET:
+                    from .supernet_train import measure_one
+
+                    measures[name] = measure_one(task.supernet, task.text)[name]
+                    continue
                 net.load_state_dict(start)
                 measures[name] = measure_trained(net, spec, task.data, task.seed, task.limit)
         return {

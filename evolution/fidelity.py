@@ -41,8 +41,34 @@ class Trained:
         return f"held-out {what} after {self.epochs} epoch(s) of training on the run's subset"
 
 
-def trained(name: str) -> Trained | None:
-    """The trained measure ``name`` (``acc@E``, ``loss@E``), else ``None``."""
+@dataclass(frozen=True)
+class Inherited:
+    """A measure taken with the weights a trained supernet passes on (``--supernet DIR``:
+    :mod:`snarc.evolution.supernet_train`), on the supernet's held-out fifth."""
+
+    name: str
+    direction: str
+    doc: str
+
+    @property
+    def needs(self) -> tuple[str, ...]:
+        return (self.name,)
+
+
+SUPERNET = {
+    m.name: m
+    for m in (
+        Inherited("supernet_acc", "max", "held-out accuracy with the supernet's weights"),
+        Inherited("supernet_spikes", "min", "spikes per sample with the supernet's weights"),
+    )
+}
+
+
+def trained(name: str) -> Trained | Inherited | None:
+    """The trained measure ``name`` (``acc@E``, ``loss@E``, ``supernet_acc``,
+    ``supernet_spikes``), else ``None``."""
+    if name in SUPERNET:
+        return SUPERNET[name]
     m = PATTERN.fullmatch(name)
     return Trained(name, m.group(1), int(m.group(2))) if m else None
 

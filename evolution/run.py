@@ -121,6 +121,7 @@ class Evolution:
             c.limit,
             c.layers,
             c.max_params,
+            supernet=c.supernet,
         )
 
     def _matrix(self, hashes: list[str]) -> np.ndarray:
@@ -398,10 +399,18 @@ class Evolution:
         if self.cfg.spikes_ref is not None:
             self.store.set_meta("spikes_ref", self.cfg.spikes_ref)
         elif self.store.get_meta("spikes_ref") is None:
+            from .config import definition
+
+            # the spikes an objective weighs: with random weights, or a supernet's
+            name = next(
+                (getattr(definition(o.name), "spikes", None) for o in self.objectives
+                 if getattr(definition(o.name), "spikes", None)),
+                "spikes",
+            )  # fmt: skip
             spikes = [
-                r.measures["spikes"]
+                r.measures[name]
                 for r in map(self.store.get, hashes)
-                if r.ok and r.measures.get("spikes", 0) > 0
+                if r.ok and r.measures.get(name, 0) > 0
             ]
             self.store.set_meta("spikes_ref", float(np.median(spikes)) if spikes else 1.0)
         F = self._matrix(hashes)

@@ -275,6 +275,19 @@ class SearchSpace:
             kids.append(self.literals[name] if is_term else child(name))
         return Node(rule, i, tuple(kids))
 
+    def covering(self) -> list[Node]:
+        """Derivations that together use every alternative of every rule (a finite
+        space): the i-th takes alternative ``min(i, n - 1)`` of each rule of n."""
+        most = max(len(a) for a in self.alternatives.values())
+        return [self._chosen(lambda n, i=i: min(i, n - 1)) for i in range(most)]
+
+    def _chosen(self, choose, rule: str | None = None, _stack: tuple = ()) -> Node:
+        rule = rule or self.start
+        if rule in _stack:
+            raise SpaceError(f"{self.origin}: rule '{rule}' is recursive, so the space is infinite")
+        i = choose(len(self.alternatives[rule]))
+        return self._build(rule, i, lambda r: self._chosen(choose, r, (*_stack, rule)))
+
     def enumerate(self, rule: str | None = None, _stack: tuple = ()):
         """Every derivation of a finite grammar (an error for a recursive one)."""
         rule = rule or self.start

@@ -98,6 +98,7 @@ class Combined:
     combine: Callable[[dict, float, float], float]
     doc: str
     direction: str = "max"
+    spikes: str = "spikes"  # the measure whose generation-0 median is spikes_ref by default
 
 
 def _spike_aware(measures: dict, spikes_ref: float, lam: float) -> float:
@@ -113,7 +114,17 @@ COMBINED: dict[str, Combined] = {
             ("rdm_target", "spikes"),
             _spike_aware,
             "AutoSNN's acc x (spikes / spikes_ref)^lambda, with rdm_target standing in for acc",
-        )
+        ),
+        Combined(
+            "spike_aware_supernet",
+            ("supernet_acc", "supernet_spikes"),
+            lambda m, ref, lam: spike_aware(
+                m.get("supernet_acc", 0.0), m.get("supernet_spikes", 0.0), ref or 1.0, lam
+            ),
+            "AutoSNN's acc x (spikes / spikes_ref)^lambda with a trained supernet's held-out "
+            "accuracy and spikes (--supernet DIR)",
+            spikes="supernet_spikes",
+        ),
     ]
 }
 # every name an evolution run may optimise -> its Score or Combined (direction, doc)
