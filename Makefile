@@ -50,7 +50,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_train.py
 	$(PY) benchmarks/bench_search.py
 	$(PY) benchmarks/bench_scoring_batch.py
-	$(PY) benchmarks/bench_proxy.py --n 20 --epochs 4 --limit 0
+	$(PY) benchmarks/bench_proxy.py --table benchmarks/tables/autosnn-hard --plot docs/images/proxies-autosnn-hard.png
 	$(PY) benchmarks/bench_memory.py --batch 32
 
 images: $(STAMP) graphviz

@@ -1,95 +1,182 @@
-"""How well do the training-free scores rank architectures by trained accuracy?
+"""Which cheap signal ranks architectures by trained accuracy? Proxies against a
+ground-truth table (`snarc bench build`).
 
-Draws N random architectures from a search space, scores each with every training-free
-fitness on a class-balanced N-Digits batch, trains each for a few epochs on N-Digits,
-and prints Kendall's tau (scipy) between each score and the trained test accuracy.
-The peer is chance (tau = 0); SNASNet reports tau = 0.646 for SAHD on its own space
-after full CIFAR training.
+For every architecture of the table (trained with the table's recipe and every seed),
+measures each proxy the table does not hold yet and stores it in the table (so a killed
+run resumes): the training-free scores (one forward pass of a class-balanced batch of
+the table's dataset, random initial weights), ``acc@E`` (held-out accuracy after E
+epochs on a subset of the training split, never the test split), and the supernet's
+held-out accuracy where `snarc supernet score DIR --bench TABLE` put it there. Then
+prints Kendall's tau and Spearman's rho of each proxy against the mean test accuracy,
+with bootstrap 95 % intervals (architectures resampled), and its cost per architecture
+against the cost of training that architecture. The peers are chance (tau = 0) and the
+parameter count.
 
-    python benchmarks/bench_proxy.py [--space msenas] [--n 12] [--epochs 1] [--limit 600]
+    python benchmarks/bench_proxy.py --table DIR [--acc-limit 400] [--acc-epochs 1,2]
+        [--supernet-train-s S] [--plot out.png] [--workers 2]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import time
+import statistics
+import sys
 from pathlib import Path
 
 import numpy as np
-import torch
-from scipy.stats import kendalltau
+from scipy.stats import kendalltau, rankdata, spearmanr
 
-import snarc
-from snarc.data.batches import class_balanced_batch
-from snarc.evolution import load_space, random_genome
-from snarc.fitness import score
-from snarc.training import TrainConfig, train
+from snarc.evolution.evaluate import Task, evaluate
+from snarc.evolution.executors import make_executor
+from snarc.evolution.groundtruth import GroundTruth
 from snarc.util.allocator import tune_allocator
+from snarc.util.fileio import atomic_write
 
-PROXIES = ("rdm", "rdm_target", "sahd", "naswot")
+FREE = ("rdm", "rdm_target", "rdm_target_last", "sahd", "naswot", "params", "sops", "spikes")
 
 
-def distinct_genomes(space_name: str, n: int, seed: int) -> list[str]:
-    """``n`` distinct random programs (canonical text) of a search space, seeded."""
-    space = load_space(space_name)
+def measure(table, rows, names, limit, batch, workers, label="free") -> None:
+    """Put each proxy of ``names`` the table lacks for ``rows`` into the table."""
+    held = table.proxies()
+    todo = [r for r in rows if any(r["hash"] not in held.get(n, {}) for n in names)]
+    if not todo:
+        return
+    data = table.get_meta("recipe")["data"]
+    tasks = [Task(r["hash"], r["text"], tuple(names), data, batch, 0, limit) for r in todo]
+    ex = make_executor("process" if workers > 1 else "serial", workers, None, None, evaluate)
+    try:
+        for done, (i, res) in enumerate(ex.map(tasks), 1):
+            h = todo[i]["hash"]
+            for n in names:
+                value = res["measures"].get(n) if res["status"] == "ok" else None
+                table.put_proxy(h, n, value, res["wall"])
+            print(
+                f"  {label} {done}/{len(tasks)}: {res['status']} {res['wall']:.1f} s",
+                file=sys.stderr,
+            )
+    finally:
+        ex.close()
+
+
+def boot_ci(x, y, fn, n: int, seed: int = 0) -> tuple[float, float]:
     rng = np.random.default_rng(seed)
-    texts: list[str] = []
-    while len(texts) < n:
-        t = space.canonical(random_genome(space, rng))
-        if t not in texts:
-            texts.append(t)
-    return texts
+    stats = []
+    for _ in range(n):
+        idx = rng.integers(0, len(x), len(x))
+        if len(set(y[idx])) < 2 or len(set(x[idx])) < 2:
+            continue
+        v = fn(x[idx], y[idx]).statistic
+        if np.isfinite(v):
+            stats.append(v)
+    if not stats:  # a proxy with one value for (nearly) every architecture
+        return float("nan"), float("nan")
+    return float(np.percentile(stats, 2.5)), float(np.percentile(stats, 97.5))
 
 
 def main() -> None:
-    tune_allocator()  # as snarc's commands do (snarc/util/allocator.py)
+    tune_allocator()
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    ap.add_argument("--space", default="msenas")
-    ap.add_argument("--n", type=int, default=12)
-    ap.add_argument("--epochs", type=int, default=1)
-    ap.add_argument(
-        "--limit", type=int, default=600, help="N-Digits subset to train and test on (0: all)"
-    )
+    ap.add_argument("--table", required=True)
     ap.add_argument("--batch", type=int, default=50, help="scoring batch")
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--out", default="out/bench-proxy")
+    ap.add_argument("--acc-epochs", default="1,2", help="acc@E proxies to measure ('' for none)")
+    ap.add_argument("--acc-limit", type=int, default=400, help="training digits for acc@E")
+    ap.add_argument("--supernet-train-s", type=float, default=None,
+                    help="seconds the supernet took to train (amortised over --space-size)")  # fmt: skip
+    ap.add_argument("--space-size", type=int, default=None, help="architectures a search scores")
+    ap.add_argument("--boot", type=int, default=2000)
+    ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--plot", default=None)
+    ap.add_argument("--json", default=None)
     args = ap.parse_args()
 
-    args.limit = args.limit or None
-    texts = distinct_genomes(args.space, args.n, args.seed)
-    rows = []
-    for i, text in enumerate(texts):
-        t0 = time.perf_counter()
-        torch.manual_seed(args.seed)
-        net = snarc.compile(text)
-        x, y = class_balanced_batch(net, args.batch, args.seed, args.limit)
-        s = score(net, x, y, fitness=PROXIES)
-        res = train(
-            text,
-            TrainConfig(epochs=args.epochs, limit=args.limit, seed=args.seed),
-            Path(args.out) / f"{i:02d}",
-            progress=False,
-            log=lambda *_: None,
-        )
-        rows.append({**s, "accuracy": res["test_accuracy"], "params": res["params"]})
-        print(
-            f"  {i + 1:2d}/{args.n}: accuracy {res['test_accuracy']:.3f}  "
-            + "  ".join(f"{k} {s[k]:.3f}" for k in PROXIES)
-            + f"  ({time.perf_counter() - t0:.0f} s)",
-            flush=True,
-        )
-    acc = [r["accuracy"] for r in rows]
+    table = GroundTruth(args.table)
+    rows = table.table()
+    if len(rows) < 5:
+        sys.exit(f"{args.table}: {len(rows)} architectures with every seed trained; need 5 or more")
+    measure(table, rows, FREE, None, args.batch, args.workers)
+    for e in [int(e) for e in args.acc_epochs.split(",") if e]:
+        measure(table, rows, (f"acc@{e}",), args.acc_limit, args.batch, args.workers, f"acc@{e}")
+    proxies = table.proxies()
+    truth = {r["hash"]: r["accuracy"] for r in rows}
+    train_s = {r["hash"]: r["wall_s"] for r in rows}
+    columns = {n: v for n, v in proxies.items() if n != "supernet_spikes"}
+    hs = [r["hash"] for r in rows]
+    if "rdm_target_last" in columns and "params" in columns:  # a combination with params
+        a = rankdata([columns["rdm_target_last"][h][0] for h in hs])
+        b = rankdata([columns["params"][h][0] for h in hs])
+        columns["rank(rdm_target_last)+rank(params)"] = {
+            h: (float(x + y), columns["rdm_target_last"][h][1])
+            for h, x, y in zip(hs, a, b, strict=True)
+        }
+    out = []
+    for name, values in columns.items():
+        keep = [
+            h for h in hs if h in values and values[h][0] is not None and np.isfinite(values[h][0])
+        ]
+        if len(keep) < 5:
+            continue
+        x = np.array([values[h][0] for h in keep])
+        y = np.array([truth[h] for h in keep])
+        cost = [values[h][1] for h in keep]
+        if name.startswith("supernet") and args.supernet_train_s:
+            n = args.space_size or len(hs)
+            cost = [c + args.supernet_train_s / n for c in cost]
+        ratio = statistics.median(train_s[h] / c for h, c in zip(keep, cost, strict=True) if c > 0)
+        out.append({
+            "proxy": name, "n": len(keep),
+            "tau": float(kendalltau(x, y).statistic), "tau_ci": boot_ci(x, y, kendalltau, args.boot),
+            "rho": float(spearmanr(x, y).statistic), "rho_ci": boot_ci(x, y, spearmanr, args.boot),
+            "seconds": statistics.median(cost), "training_over_proxy": ratio,
+        })  # fmt: skip
+    out.sort(key=lambda r: -abs(r["tau"]) if np.isfinite(r["tau"]) else 0.0)
+    meta = {k: table.get_meta(k) for k in ("space", "recipe", "seeds")}
+    accs = [truth[h] for h in hs]
+    print(f"\n{len(hs)} architectures of {meta['space']}, {meta['seeds']} seeds, recipe {meta['recipe']}; "
+          f"test accuracy {min(accs):.3f}-{max(accs):.3f}, median training {statistics.median(train_s.values()):.0f} s\n")  # fmt: skip
     print(
-        f"\nKendall tau against test accuracy after {args.epochs} epoch(s), {args.n} {args.space} architectures:"
+        "| proxy | Kendall τ [95 % CI] | Spearman ρ [95 % CI] | s / architecture | training / proxy |"
     )
-    for k in (*PROXIES, "params"):
-        tau, p = kendalltau([r[k] for r in rows], acc)
-        print(f"  {k:10s} tau {tau:+.3f}  (p = {p:.3f})")
-    Path(args.out).mkdir(parents=True, exist_ok=True)
-    (Path(args.out) / "proxy.json").write_text(json.dumps(rows, indent=2))
+    print("| --- | ---: | ---: | ---: | ---: |")
+    for r in out:
+        print(f"| {r['proxy']} | {r['tau']:+.3f} [{r['tau_ci'][0]:+.2f}, {r['tau_ci'][1]:+.2f}] | "
+              f"{r['rho']:+.3f} [{r['rho_ci'][0]:+.2f}, {r['rho_ci'][1]:+.2f}] | {r['seconds']:.2f} | "
+              f"{r['training_over_proxy']:.0f}× |")  # fmt: skip
+    if args.json:
+        atomic_write(Path(args.json), json.dumps({"meta": meta, "proxies": out}, indent=1))
+    if args.plot:
+        plot(out, columns, truth, hs, args.plot)
+    table.close()
+
+
+def plot(out, columns, truth, hs, path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    k = len(out)
+    cols = min(4, k)
+    fig, axes = plt.subplots(
+        (k + cols - 1) // cols,
+        cols,
+        figsize=(3.2 * cols, 2.8 * ((k + cols - 1) // cols)),
+        squeeze=False,
+    )
+    for ax, r in zip(axes.flat, out, strict=False):
+        v = columns[r["proxy"]]
+        keep = [h for h in hs if h in v and v[h][0] is not None and np.isfinite(v[h][0])]
+        ax.plot([v[h][0] for h in keep], [truth[h] for h in keep], ".", ms=5)
+        ax.set_title(f"{r['proxy']}: τ {r['tau']:+.2f}", fontsize=8)
+        ax.tick_params(labelsize=7)
+    for ax in axes.flat[k:]:
+        ax.axis("off")
+    fig.supylabel("test accuracy (mean over seeds)", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    print(f"{path}: every proxy against the trained accuracy")
 
 
 if __name__ == "__main__":

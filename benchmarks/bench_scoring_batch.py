@@ -16,22 +16,20 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
 import torch
 from scipy.stats import kendalltau
 
-sys.path.insert(0, str(Path(__file__).parent))
-from bench_proxy import PROXIES, distinct_genomes  # noqa: E402
+import snarc
+from snarc.data.batches import class_balanced_batch
+from snarc.evolution.groundtruth_build import distinct_programs
+from snarc.fitness import FitnessWarning, score
+from snarc.util.allocator import tune_allocator
 
-import snarc  # noqa: E402
-from snarc.data.batches import class_balanced_batch  # noqa: E402
-from snarc.fitness import FitnessWarning, score  # noqa: E402
-from snarc.util.allocator import tune_allocator  # noqa: E402
+PROXIES = ("rdm", "rdm_target", "sahd", "naswot")
 
 
 def main() -> None:
@@ -46,7 +44,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
     batches = sorted(args.batches)
-    texts = distinct_genomes(args.space, args.n, args.seed)
+    texts = [t for _, t in distinct_programs(args.space, args.n, args.seed)]
     scores = {b: {k: [] for k in PROXIES} for b in batches}
     seconds = {b: [] for b in batches}
     for i, text in enumerate(texts):

@@ -51,6 +51,11 @@ class Pass:
         return grams_of(codes_from(self.net, self.seqs, self.layers))
 
 
+def _last(per_layer: dict) -> dict:
+    """The last layer's entry of a per-layer dict (layers in network order)."""
+    return dict(list(per_layer.items())[-1:])
+
+
 @dataclass(frozen=True)
 class Score:
     name: str
@@ -71,6 +76,11 @@ SCORES: dict[str, Score] = {
             "rdm_target",
             lambda p: rdm_label_target_from(p.reps, p.labels, p.rdms),
             "Spearman correlation with the ideal same/different-class RDM, in [-1, 1]",
+        ),
+        Score(
+            "rdm_target_last",
+            lambda p: rdm_label_target_from(_last(p.reps), p.labels, _last(p.rdms)),
+            "rdm_target of the last layer alone (the one the readout reads), in [-1, 1]",
         ),
         Score("sahd", lambda p: sahd_from(None, p.grams), "SNASNet's sparsity-aware Hamming"),
         Score("naswot", lambda p: naswot_from(None, p.grams), "log det of the Hamming kernel"),

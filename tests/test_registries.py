@@ -105,8 +105,11 @@ def test_every_objective_a_run_may_optimise_is_defined_once():
     for name, obj in OBJECTIVES.items():
         assert obj.direction in ("max", "min") and obj.doc
         assert Objective.parse(name).direction == obj.direction
-    for c in COMBINED.values():
-        assert set(c.needs) <= set(SCORES)
+    from snarc.evolution.fidelity import SUPERNET
+
+    for c in COMBINED.values():  # scores, or measures taken on a trained supernet
+        assert set(c.needs) <= set(SCORES) | set(SUPERNET)
+        assert c.spikes in c.needs
     cfg = Config(fitness=["spike_aware", "params"])
     assert cfg.measures()[:3] == ("rdm_target", "spikes", "params")
 
