@@ -32,6 +32,7 @@ def _checked(name: str, kind, accepts, words: str):
     return parse
 
 
+finite_float = _checked("finite_float", float, lambda v: True, "be a finite number")
 positive_int = _checked("positive_int", int, lambda v: v >= 1, "be at least 1")
 non_negative_int = _checked("non_negative_int", int, lambda v: v >= 0, "be 0 or more")
 seed = _checked("seed", int, lambda v: 0 <= v < 2**63, "lie in [0, 2**63)")

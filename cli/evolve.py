@@ -36,7 +36,7 @@ def _interrupt(signum, frame):
 SETTINGS = (
     "space", "fitness", "algorithm", "population", "generations", "seed", "data", "batch",
     "limit", "layers", "rates", "crossover", "mutation", "top_k", "retries", "override",
-    "supernet",
+    "supernet", "spikes_ref", "lam",
 )  # fmt: skip
 
 # the flags of run settings and runtime choices (each defaults to None: see _given)
@@ -65,6 +65,8 @@ RUN_FLAGS = (
     ("--retries", {"type": A.positive_int, "help": "draws per child before giving up (default 20)"}),
     ("--override", {"action": "append", "metavar": "RULE=TEXT", "help": "replace a rule of the space"}),
     ("--supernet", {"metavar": "DIR", "help": "a trained supernet (snarc supernet train) for supernet_acc"}),
+    ("--spikes-ref", {"type": A.positive_float, "help": "spike_aware's spikes_ref (default: the first generation's median)"}),
+    ("--lam", {"type": A.finite_float, "help": "spike_aware's exponent λ (default -0.08, AutoSNN's)"}),
     ("--executor", {"choices": ("serial", "process", "ray"), "help": "default: process"}),
     ("--workers", {"type": A.positive_int, "help": "default: one per core"}),
     ("--timeout", {"type": A.positive_float, "help": "seconds per evaluation (default 600)"}),
