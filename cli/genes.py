@@ -28,6 +28,9 @@ FLAGS = (
     ("--lr", {"type": A.positive_float, "help": "default 0.002"}),
     ("--gene-lr", {"type": A.positive_float, "help": "genes' learning-rate multiplier (default 10)"}),
     ("--workers", {"type": A.positive_int, "help": "processes measuring candidates (default 1)"}),
+    ("--executor", {"choices": ("serial", "process", "ray"),
+                    "help": "default: serial for one worker, else a process pool"}),
+    ("--address", {"help": "a Ray cluster (with --executor ray)"}),
 )  # fmt: skip
 
 

@@ -91,3 +91,17 @@ def evaluate_genes(task: GeneTask) -> float:
     if SCORES[m.fitness].direction == "min":  # a cost (spikes, SOPs): less is fitter
         value = -value
     return float(value) if np.isfinite(value) else -1e9
+
+
+def gene_job(task: GeneTask) -> dict:
+    """:func:`evaluate_genes` for an executor: ``{status, value}``, or status ``failed``
+    with the error (the search stops with it, as it would in one process)."""
+    import time
+    import traceback
+
+    t0 = time.perf_counter()
+    try:
+        return {"status": "ok", "value": evaluate_genes(task), "wall": time.perf_counter() - t0}
+    except Exception as err:
+        msg = "".join(traceback.format_exception_only(err)).strip()
+        return {"status": "failed", "error": msg, "wall": time.perf_counter() - t0}

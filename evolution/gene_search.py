@@ -55,8 +55,11 @@ class GeneSearchConfig(Measure):
     td: float = 0.1  # λ_TD (0: off)
     diagonal: bool | None = None  # None: diagonal above DIAGONAL_ABOVE genes
     workers: int = 1
+    executor: str | None = None  # serial, process or ray (None: serial for 1 worker, else process)
+    address: str | None = None  # a Ray cluster
+    retries: int = 2  # re-measurements of candidates lost to the machinery (a dead worker)
 
-    RUNTIME = ("generations", "workers")  # may change on resume
+    RUNTIME = ("generations", "workers", "executor", "address", "retries")  # may change on resume
 
     def measure(self) -> Measure:
         """How each candidate is measured: these settings' share of them."""
@@ -99,25 +102,54 @@ def _strategy(x0: np.ndarray, cfg: GeneSearchConfig):
     return cma.CMAEvolutionStrategy(x0, cfg.sigma, opts)
 
 
-def _measure(tasks, pool) -> list[float]:
-    """Every candidate's measure: in this process, or on the run's worker pool."""
-    from .gene_fitness import evaluate_genes
+class _Measurer:
+    """The run's executor (serial, a process pool, Ray), made once and made again after
+    a candidate was lost to it; every candidate of a generation is measured or the
+    generation fails (CMA-ES is told whole generations)."""
 
-    if pool is None:
-        return [evaluate_genes(t) for t in tasks]
-    futures = [pool.schedule(evaluate_genes, (t,)) for t in tasks]
-    return [f.result() for f in futures]
+    def __init__(self, cfg):
+        self.cfg, self.ex = cfg, None
 
+    def _executor(self):
+        from .executors import make_executor
+        from .gene_fitness import gene_job
 
-def _pool(workers: int):
-    """One pebble pool of spawned workers for the whole run (None: serial)."""
-    if workers == 1:
-        return None
-    import multiprocessing
+        if self.ex is None:
+            name = self.cfg.executor or ("serial" if self.cfg.workers == 1 else "process")
+            self.ex = make_executor(name, self.cfg.workers, None, self.cfg.address, fn=gene_job)
+        return self.ex
 
-    from pebble import ProcessPool
+    def __call__(self, tasks) -> list[float]:
+        from .evaluate import INFRA
 
-    return ProcessPool(max_workers=workers, context=multiprocessing.get_context("spawn"))
+        values: list[float | None] = [None] * len(tasks)
+        todo = list(range(len(tasks)))
+        for _attempt in range(self.cfg.retries + 1):
+            lost = []
+            try:
+                for i, res in self._executor().map([tasks[k] for k in todo]):
+                    if res["status"] == INFRA:
+                        lost.append(todo[i])
+                    elif res["status"] == "failed":
+                        raise GeneSearchError(f"measuring a candidate failed: {res['error']}")
+                    else:
+                        values[todo[i]] = res["value"]
+            except BaseException:
+                self.close(abort=True)
+                raise
+            if not lost:
+                return values  # type: ignore[return-value]
+            self.close(abort=True)  # a fresh executor for the lost ones
+            todo = lost
+        raise GeneSearchError(
+            f"{len(todo)} candidates lost to the machinery after {self.cfg.retries} retries",
+            hint="resume the search (--resume) to measure the generation again",
+        )
+
+    def close(self, abort: bool = False) -> None:
+        if self.ex is not None:
+            self.ex.close(abort=abort)
+            self.ex = None
 
 
 def _terms(codec, X, scores, prev_best, cfg) -> dict:
@@ -163,7 +195,7 @@ def evolve_genes(
     x0 = codec.vector(net)
     program = hashlib.sha256(text.encode()).hexdigest()[:16]
     store = GeneStore(out)
-    pool = None
+    measure = None
     try:
         saved = store.get_meta("config")
         if saved is not None and not resume:
@@ -199,12 +231,12 @@ def evolve_genes(
         if history and progress:
             log(f"resumed after generation {len(history) - 1} of {cfg.generations}")
         if len(history) < cfg.generations:
-            pool = _pool(cfg.workers)
+            measure = _Measurer(cfg)
         for g in range(len(history), cfg.generations):
             t0 = time.perf_counter()
             X = np.asarray(es.ask())
             tasks = [GeneTask(text, x.astype(np.float64).tobytes(), cfg.measure()) for x in X]
-            terms = _terms(codec, X, _measure(tasks, pool), prev_best, cfg)
+            terms = _terms(codec, X, measure(tasks), prev_best, cfg)
             es.tell(list(X), [-f for f in terms["fitness"]])
             i = int(np.argmax(terms["fitness"]))
             prev_best = X[i]
@@ -218,9 +250,8 @@ def evolve_genes(
         history = store.generations()
     finally:
         store.close()
-        if pool is not None:
-            pool.close()
-            pool.join()
+        if measure is not None:
+            measure.close()
     best = max(history, key=lambda r: _standing(r, cfg))
     codec.load(net, best["best"])
     path = out / "genes.pt"

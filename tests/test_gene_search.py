@@ -176,6 +176,35 @@ def test_workers_give_the_serial_result(tmp_path):
     assert rows[0] == rows[1] and len(rows[0]) == 2
 
 
+def test_candidates_lost_to_the_machinery_are_measured_again(tmp_path, monkeypatch):
+    """A candidate whose worker died is measured again on a fresh executor: the search
+    stores what an undisturbed one stores; a candidate whose measurement fails stops
+    the search with its error."""
+    from snarc.evolution import gene_fitness
+    from snarc.evolution.evaluate import infra_failure
+    from snarc.evolution.gene_search import GeneSearchConfig, GeneSearchError, evolve_genes
+
+    cfg = GeneSearchConfig(generations=1, popsize=4, fitness="rdm", limit=40, batch=20)
+    evolve_genes(PROGRAM, tmp_path / "calm", cfg, progress=False)
+    real, calls = gene_fitness.gene_job, []
+
+    def flaky(task):
+        calls.append(task)
+        return infra_failure("the worker process died") if len(calls) in (2, 3) else real(task)
+
+    monkeypatch.setattr(gene_fitness, "gene_job", flaky)
+    evolve_genes(PROGRAM, tmp_path / "flaky", cfg, progress=False)
+    assert len(calls) == 6  # 4 candidates, 2 of them lost once
+    assert _rows(tmp_path / "flaky" / "genes.sqlite") == _rows(tmp_path / "calm" / "genes.sqlite")
+
+    def broken(task):
+        return {"status": "failed", "error": "ValueError: no such layer", "wall": 0.0}
+
+    monkeypatch.setattr(gene_fitness, "gene_job", broken)
+    with pytest.raises(GeneSearchError, match="no such layer"):
+        evolve_genes(PROGRAM, tmp_path / "broken", cfg, progress=False)
+
+
 def test_the_loss_measure_is_minus_the_validation_cross_entropy(tmp_path):
     from snarc.evolution.gene_fitness import TRAINED, Measure, short_training
 
