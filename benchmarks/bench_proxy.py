@@ -5,14 +5,15 @@ For every architecture of the table (trained with the table's recipe and every s
 measures each proxy the table does not hold yet and stores it in the table (so a killed
 run resumes): the training-free scores (one forward pass of a class-balanced batch of
 the table's dataset, random initial weights), ``acc@E`` (held-out accuracy after E
-epochs on a subset of the training split, never the test split), and the supernet's
+epochs on a subset of the training split, never the test split; ``loss@E`` minus the
+held-out cross-entropy), and the supernet's
 held-out accuracy where `snarc supernet score DIR --bench TABLE` put it there. Then
 prints Kendall's tau and Spearman's rho of each proxy against the mean test accuracy,
 with bootstrap 95 % intervals (architectures resampled), and its cost per architecture
 against the cost of training that architecture. The peers are chance (tau = 0) and the
 parameter count.
 
-    python benchmarks/bench_proxy.py --table DIR [--acc-limit 400] [--acc-epochs 1,2]
+    python benchmarks/bench_proxy.py --table DIR [--acc-limit 400] [--trained loss@1,acc@1]
         [--supernet-train-s S] [--plot out.png] [--workers 2]
 """
 
@@ -81,8 +82,9 @@ def main() -> None:
     )
     ap.add_argument("--table", required=True)
     ap.add_argument("--batch", type=int, default=50, help="scoring batch")
-    ap.add_argument("--acc-epochs", default="1,2", help="acc@E proxies to measure ('' for none)")
-    ap.add_argument("--acc-limit", type=int, default=400, help="training digits for acc@E")
+    ap.add_argument("--trained", default="loss@1,acc@1,loss@2,acc@2",
+                    help="trained proxies to measure, acc@E and loss@E ('' for none)")  # fmt: skip
+    ap.add_argument("--acc-limit", type=int, default=400, help="training digits for acc@E, loss@E")
     ap.add_argument("--supernet-train-s", type=float, default=None,
                     help="seconds the supernet took to train (amortised over --space-size)")  # fmt: skip
     ap.add_argument("--space-size", type=int, default=None, help="architectures a search scores")
@@ -97,8 +99,8 @@ def main() -> None:
     if len(rows) < 5:
         sys.exit(f"{args.table}: {len(rows)} architectures with every seed trained; need 5 or more")
     measure(table, rows, FREE, None, args.batch, args.workers)
-    for e in [int(e) for e in args.acc_epochs.split(",") if e]:
-        measure(table, rows, (f"acc@{e}",), args.acc_limit, args.batch, args.workers, f"acc@{e}")
+    for name in [n for n in args.trained.split(",") if n]:
+        measure(table, rows, (name,), args.acc_limit, args.batch, args.workers, name)
     proxies = table.proxies()
     truth = {r["hash"]: r["accuracy"] for r in rows}
     train_s = {r["hash"]: r["wall_s"] for r in rows}

@@ -63,7 +63,9 @@ def cmd_bench_show(args) -> int:
         meta = {k: table.get_meta(k) for k in ("space", "recipe", "seeds", "draw_seed")}
     s = summary(rows)
     if args.plot:
-        plot_table(rows, args.plot, f"{meta['space']}: {meta['recipe']}")
+        r = meta["recipe"]
+        title = f"{meta['space']}: {r['data']}, {r['epochs']} epochs, {meta['seeds']} seeds"
+        plot_table(rows, args.plot, title)
     if args.json:
         print(json.dumps({"meta": meta, "summary": s, "rows": rows if args.rows else None}))
         return 0

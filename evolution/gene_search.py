@@ -35,6 +35,7 @@ import numpy as np
 
 from ..dsl.errors import SnarcError
 from .gene_fitness import Measure
+from .sqlite_store import changed_settings
 
 DIAGONAL_ABOVE = 1000  # genes
 
@@ -205,9 +206,7 @@ def evolve_genes(
         if saved is not None:
             if store.get_meta("program") != program:
                 raise GeneSearchError(f"{out} was evolved for another program")
-            mine = {k: v for k, v in asdict(cfg).items() if k not in cfg.RUNTIME}
-            theirs = {k: v for k, v in saved.items() if k not in cfg.RUNTIME}
-            changed = sorted(k for k in mine if mine[k] != theirs.get(k))
+            changed = changed_settings(asdict(cfg), saved, cfg.RUNTIME)
             if changed:
                 raise GeneSearchError(
                     f"{out} was evolved with other settings ({', '.join(changed)})",

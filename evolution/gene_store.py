@@ -15,11 +15,10 @@ unpickled).
 from __future__ import annotations
 
 import json
-import sqlite3
-from pathlib import Path
 
 import numpy as np
 
+from .sqlite_store import SQLiteStore
 from .store import StoreError
 
 SCHEMA = """
@@ -39,27 +38,8 @@ CREATE TABLE IF NOT EXISTS generations (
 NAME = "genes.sqlite"
 
 
-class GeneStore:
-    def __init__(self, run_dir: Path):
-        run_dir.mkdir(parents=True, exist_ok=True)
-        self.path = run_dir / NAME
-        try:
-            self.db = sqlite3.connect(self.path, timeout=30.0)
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.executescript(SCHEMA)
-        except sqlite3.DatabaseError as err:
-            raise StoreError(f"{self.path}: not a gene-evolution store ({err})") from None
-
-    def close(self) -> None:
-        self.db.close()
-
-    def set_meta(self, key: str, value) -> None:
-        with self.db:
-            self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, json.dumps(value)))
-
-    def get_meta(self, key: str, default=None):
-        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return json.loads(row[0]) if row else default
+class GeneStore(SQLiteStore):
+    NAME, SCHEMA, WHAT = NAME, SCHEMA, "gene-evolution store"
 
     def add_generation(self, g: int, asked: str, terms: dict, best: np.ndarray, wall: float):
         with self.db:

@@ -19,11 +19,11 @@ Every hash read back is checked before it names a directory.
 from __future__ import annotations
 
 import json
-import sqlite3
 import statistics
 import time
 from pathlib import Path
 
+from .sqlite_store import SQLiteStore
 from .store import StoreError, check_hash
 
 NAME = "bench.sqlite"
@@ -64,42 +64,18 @@ RUN_FIELDS = (
 )  # fmt: skip
 
 
-class GroundTruth:
+class GroundTruth(SQLiteStore):
     """One ground-truth table in a directory (``DIR/bench.sqlite``)."""
 
+    NAME, SCHEMA, WHAT = NAME, SCHEMA, "ground-truth table"
+
     def __init__(self, directory: str | Path):
-        self.directory = Path(directory)
-        self.directory.mkdir(parents=True, exist_ok=True)
-        self.path = self.directory / NAME
-        try:
-            self.db = sqlite3.connect(self.path, timeout=30.0)
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.executescript(SCHEMA)
-        except sqlite3.DatabaseError as err:
-            raise StoreError(f"{self.path}: not a ground-truth table ({err})") from None
+        super().__init__(directory)
         version = self.get_meta("version")
         if version is None:
             self.set_meta("version", VERSION)
         elif version != VERSION:
             raise StoreError(f"{self.path}: table version {version}, this snarc reads {VERSION}")
-
-    def close(self) -> None:
-        self.db.close()
-
-    def __enter__(self) -> GroundTruth:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-    # ------------------------------------------------------------ meta
-    def set_meta(self, key: str, value) -> None:
-        with self.db:
-            self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, json.dumps(value)))
-
-    def get_meta(self, key: str, default=None):
-        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return json.loads(row[0]) if row else default
 
     # ------------------------------------------------------------ architectures
     def add_archs(self, programs: list[tuple[str, str]]) -> None:

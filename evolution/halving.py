@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 import math
-import sqlite3
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -32,7 +31,8 @@ from ..dsl.errors import SnarcError
 from ..util.fileio import DirectoryLock, atomic_write
 from .config import Objective
 from .evaluate import INFRA, OK, Task, evaluate
-from .store import StoreError, check_hash
+from .sqlite_store import SQLiteStore, changed_settings
+from .store import check_hash
 
 NAME = "halving.sqlite"
 SCHEMA = """
@@ -108,26 +108,8 @@ def promote(values: list[float], keep: int, direction: str) -> list[int]:
     return sorted(range(len(values)), key=key)[:keep]
 
 
-class HalvingStore:
-    def __init__(self, directory: Path):
-        self.path = directory / NAME
-        try:
-            self.db = sqlite3.connect(self.path, timeout=30.0)
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.executescript(SCHEMA)
-        except sqlite3.DatabaseError as err:
-            raise StoreError(f"{self.path}: not a halving store ({err})") from None
-
-    def close(self) -> None:
-        self.db.close()
-
-    def get_meta(self, key: str):
-        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return json.loads(row[0]) if row else None
-
-    def set_meta(self, key: str, value) -> None:
-        with self.db:
-            self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, json.dumps(value)))
+class HalvingStore(SQLiteStore):
+    NAME, SCHEMA, WHAT = NAME, SCHEMA, "halving store"
 
     def add_candidates(self, programs: list[tuple[str, str]]) -> None:
         with self.db:
@@ -170,10 +152,8 @@ def run(cfg: HalvingConfig, out: str | Path, progress: bool = True, log=print) -
         store = HalvingStore(out)
         try:
             saved = store.get_meta("config")
-            mine = {k: v for k, v in asdict(cfg).items() if k not in cfg.RUNTIME}
             if saved is not None:
-                theirs = {k: v for k, v in saved.items() if k not in cfg.RUNTIME}
-                changed = sorted(k for k in mine if mine[k] != theirs.get(k))
+                changed = changed_settings(asdict(cfg), saved, cfg.RUNTIME)
                 if changed:
                     raise HalvingError(
                         f"{out} holds a search with other settings ({', '.join(changed)})",
