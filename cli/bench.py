@@ -46,7 +46,8 @@ def _describe(s: dict) -> str:
         f"{s['architectures']} architectures: test accuracy {s['accuracy_min']:.3f} - "
         f"{s['accuracy_max']:.3f} (median {s['accuracy_median']:.3f}); between architectures "
         f"sd {s['between_sd']:.3f}, seed noise sd {s['seed_sd']:.3f} "
-        f"(ratio {s['spread_over_noise']:.1f}); {s['train_s_per_arch']:.0f} s of training each"
+        f"(ratio {s['spread_over_noise']:.1f}; reliability of the mean {s['reliability']:.2f}); "
+        f"{s['train_s_per_arch']:.0f} s of training each"
     )
 
 

@@ -181,6 +181,7 @@ def summary(rows: list[dict]) -> dict:
         return {"architectures": 0}
     spread = statistics.stdev(accs) if len(accs) > 1 else float("nan")
     noise = pooled_seed_sd(rows)
+    k = statistics.mean(len(r["accuracies"]) for r in rows)
     return {
         "architectures": len(rows),
         "accuracy_min": min(accs),
@@ -189,6 +190,9 @@ def summary(rows: list[dict]) -> dict:
         "between_sd": spread,
         "seed_sd": noise,
         "spread_over_noise": spread / noise if noise > 0 else float("nan"),
+        # the share of the variance of the table's (k-seed mean) accuracies that is the
+        # architectures', not the seeds': 1 - (seed variance / k) / variance of the means
+        "reliability": 1 - noise**2 / k / spread**2 if spread > 0 else float("nan"),
         "train_s_per_arch": statistics.mean(r["wall_s"] for r in rows),
     }
 
