@@ -99,6 +99,8 @@ def test_seed_noise_and_spread_by_hand():
     assert s["between_sd"] == pytest.approx(statistics.stdev([0.5, 0.8, 0.3]))
     assert s["spread_over_noise"] == pytest.approx(s["between_sd"] / 0.1)
     assert s["train_s_per_arch"] == pytest.approx(2.0)
+    k = 5 / 3  # seeds per architecture, on average
+    assert s["reliability"] == pytest.approx(1 - 0.01 / k / s["between_sd"] ** 2)
 
 
 def test_cli_build_and_show(tmp_path, capsys):
@@ -116,3 +118,27 @@ def test_cli_build_and_show(tmp_path, capsys):
     assert png.read_bytes()[:4] == b"\x89PNG"
     assert main(["bench", "show", str(tmp_path / "nothing")]) == 1
     assert "no ground-truth table" in capsys.readouterr().err
+
+
+def test_the_shipped_table_is_what_its_draw_and_recipe_say():
+    """benchmarks/tables/autosnn-hard: the architectures are the table's own seeded draw
+    of the space as snarc draws it today (a change of the grammar or the formatter
+    that changed them would show here: rebuild the table), every row is complete and
+    every accuracy a fraction."""
+    from pathlib import Path
+
+    from snarc.evolution.space import genome_hash
+
+    root = Path(__file__).parent.parent / "benchmarks" / "tables" / "autosnn-hard"
+    assert (root / "bench.sqlite").is_file()
+    with GroundTruth(root) as t:
+        archs, rows = t.archs(), t.table()
+        space, seed, seeds = t.get_meta("space"), t.get_meta("draw_seed"), t.get_meta("seeds")
+        recipe = t.get_meta("recipe")
+    assert (space, recipe["data"], seeds) == ("autosnn", "ndigits-hard", 2)
+    assert all(genome_hash(a["text"]) == a["hash"] for a in archs)
+    assert [(a["hash"], a["text"]) for a in archs] == distinct_programs(space, len(archs), seed)
+    assert len(rows) >= 60
+    for r in rows:
+        assert len(r["accuracies"]) == seeds and all(0 <= a <= 1 for a in r["accuracies"])
+        assert r["params"] > 0 and r["wall_s"] > 0
