@@ -97,3 +97,18 @@ def test_halving_refuses_combined_rungs():
         HalvingConfig(rungs=["spike_aware"]).validate()
     with pytest.raises(HalvingError, match="eta"):
         HalvingConfig(eta=1).validate()
+
+
+def test_cli_halving_prints_every_rung_and_refuses_other_settings(tmp_path, capsys):
+    from snarc.cli.main import main
+    from snarc.evolution.groundtruth_build import distinct_programs
+
+    argv = ["halving", "-o", str(tmp_path), "--n", "4", "--eta", "2", "--rungs", "params:min,spikes",
+            "--limit", "40", "--batch", "20", "--executor", "serial", "-q"]  # fmt: skip
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "rung 0 params:min: 4 genomes" in out and "2 promoted" in out
+    drawn = {t for _, t in distinct_programs("autosnn", 4, 0)}
+    assert (tmp_path / "pick.snarc").read_text() in drawn
+    assert main([*argv[:6], "3", *argv[7:]]) == 1  # --eta 3: not the run's setting
+    assert "other settings (eta)" in capsys.readouterr().err
