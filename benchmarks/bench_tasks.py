@@ -23,6 +23,7 @@ import sys
 from pathlib import Path
 
 import snarc
+from snarc.evolution.groundtruth import pooled_seed_sd
 from snarc.util.allocator import tune_allocator
 from snarc.util.fileio import atomic_write
 
@@ -38,15 +39,6 @@ def program(name: str) -> str:
         text,
         count=1,
     )
-
-
-def pooled_sd(groups: list[list[float]]) -> float:
-    """The pooled within-group standard deviation (groups of two or more)."""
-    groups = [g for g in groups if len(g) > 1]
-    if not groups:
-        return float("nan")
-    num = sum((len(g) - 1) * statistics.variance(g) for g in groups)
-    return (num / sum(len(g) - 1 for g in groups)) ** 0.5
 
 
 def main() -> None:
@@ -111,7 +103,7 @@ def main() -> None:
         print(f"| {n} | " + " | ".join(cells) + " |")
     for d in datasets:
         means = [statistics.mean(v) for v in table[d].values()]
-        noise = pooled_sd(list(table[d].values()))
+        noise = pooled_seed_sd([{"accuracies": v} for v in table[d].values()])
         spread = statistics.stdev(means) if len(means) > 1 else float("nan")
         print(
             f"\n{d}: architectures {min(means):.3f}-{max(means):.3f} (range {max(means) - min(means):.3f},"

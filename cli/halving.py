@@ -26,6 +26,7 @@ def cmd_halving(args) -> int:
         batch=args.batch,
         limit=args.limit or None,
         max_params=args.max_params,
+        supernet=args.supernet,
         executor=args.executor,
         workers=args.workers,
         timeout=args.timeout,
@@ -72,6 +73,7 @@ def add_parsers(sub, limits) -> None:
     sp.add_argument("--batch", type=A.positive_int, default=50, help="scoring batch (default 50)")
     sp.add_argument("--limit", type=A.non_negative_int, default=600,
                     help="training samples for acc@E and scoring (default 600; 0: all)")  # fmt: skip
+    sp.add_argument("--supernet", metavar="DIR", help="a trained supernet, for supernet_acc rungs")
     sp.add_argument("--executor", choices=("serial", "process", "ray"), default="process")
     sp.add_argument("--workers", type=A.positive_int, default=None, help="default: one per core")
     sp.add_argument("--timeout", type=A.positive_float, default=None, help="seconds per evaluation")

@@ -52,7 +52,9 @@ class Objective:
         name, _, direction = text.strip().partition(":")
         spec = definition(name)
         if spec is None:
-            known = [*objective_registry(), "acc@E", "loss@E"]
+            from .fidelity import SUPERNET
+
+            known = [*objective_registry(), "acc@E", "loss@E", *SUPERNET]
             raise RunError(f"unknown fitness '{name}'", hint=f"one of {', '.join(known)}")
         direction = direction or spec.direction
         if direction not in ("max", "min"):

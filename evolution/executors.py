@@ -19,7 +19,7 @@ import os
 import time
 from collections.abc import Callable, Iterator
 
-from .evaluate import evaluate, infra_failure
+from .evaluate import INFRA, evaluate, infra_failure
 
 
 def default_workers() -> int:
@@ -209,3 +209,36 @@ def make_executor(
     if name not in EXECUTORS:
         raise ValueError(f"unknown executor '{name}': one of {', '.join(EXECUTORS)}")
     return EXECUTORS[name](workers=workers, timeout=timeout, address=address, fn=fn)
+
+
+def map_retrying(
+    tasks: list,
+    fn: Callable,
+    name: str = "process",
+    workers: int | None = None,
+    timeout: float | None = None,
+    address: str | None = None,
+    retries: int = 2,
+) -> Iterator[tuple[int, dict]]:
+    """``(index, result)`` for every task, as they finish. A task lost to the machinery
+    (status ``infra``) runs again on a fresh executor, up to ``retries`` times; one still
+    lost after that comes back with its ``infra`` result for the caller to keep or retry
+    later. Stopping the iteration (an interrupt, an error in the caller) stops the
+    workers at once."""
+    todo = list(range(len(tasks)))
+    for attempt in range(retries + 1):
+        ex = make_executor(name, workers, timeout, address, fn=fn)
+        lost = []
+        try:
+            for j, res in ex.map([tasks[k] for k in todo]):
+                if res["status"] == INFRA and attempt < retries:
+                    lost.append(todo[j])
+                else:
+                    yield todo[j], res
+        except BaseException:  # GeneratorExit too: the caller stopped listening
+            ex.close(abort=True)
+            raise
+        ex.close()
+        if not lost:
+            return
+        todo = lost

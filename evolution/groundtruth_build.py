@@ -149,7 +149,7 @@ def build(
 ) -> GroundTruth:
     """Train what the table at ``directory`` still lacks for ``n`` architectures ×
     ``seeds`` seeds; returns the (open) table."""
-    from .executors import make_executor
+    from .executors import map_retrying
 
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
@@ -171,32 +171,17 @@ def build(
             from tqdm import tqdm
 
             bar = tqdm(total=len(jobs), desc="ground truth", unit="training")
-        for attempt in range(retries + 1):
-            if not jobs:
-                break
-            ex = make_executor(executor, workers, None, address, fn=train_job)
-            lost = []
-            try:
-                for i, res in ex.map(jobs):
-                    job = jobs[i]
-                    if res["status"] == INFRA:
-                        lost.append(job)
-                        table.put_run(job.hash, job.seed, res)
-                        continue
-                    table.put_run(job.hash, job.seed, res)
-                    if bar is not None:
-                        bar.update()
-                        if res["status"] == OK:
-                            bar.set_postfix(acc=f"{res['test_accuracy']:.3f}")
-            except BaseException:
-                ex.close(abort=True)
-                raise
-            ex.close()
-            if lost and attempt < retries:
-                log(f"{len(lost)} trainings lost to the machinery: retrying")
-            jobs = lost
+        lost = 0
+        for i, res in map_retrying(jobs, train_job, executor, workers, None, address, retries):
+            job = jobs[i]
+            table.put_run(job.hash, job.seed, res)  # a lost one as infra: retried on resume
+            lost += res["status"] == INFRA
+            if bar is not None and res["status"] != INFRA:
+                bar.update()
+                if res["status"] == OK:
+                    bar.set_postfix(acc=f"{res['test_accuracy']:.3f}")
         if bar is not None:
             bar.close()
-        if jobs:
-            log(f"{len(jobs)} trainings still lost after {retries} retries: run again to retry")
+        if lost:
+            log(f"{lost} trainings still lost after {retries} retries: run again to retry")
         return table

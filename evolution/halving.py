@@ -61,6 +61,7 @@ class HalvingConfig:
     batch: int = 50
     limit: int | None = 600
     max_params: int | None = None
+    supernet: str | None = None  # a trained supernet, for supernet_acc / supernet_spikes rungs
     executor: str = "process"
     workers: int | None = None
     timeout: float | None = None
@@ -81,8 +82,12 @@ class HalvingConfig:
         return out
 
     def validate(self) -> None:
+        from .fidelity import SUPERNET
+
         if not self.rungs:
             raise HalvingError("give at least one rung")
+        if not self.supernet and any(r.partition(":")[0] in SUPERNET for r in self.rungs):
+            raise HalvingError("a supernet rung needs a trained supernet: --supernet DIR")
         if self.eta < 2:
             raise HalvingError(f"eta = {self.eta}: keep 1/eta per rung with eta >= 2")
         self.objectives()
@@ -141,7 +146,6 @@ class HalvingStore(SQLiteStore):
 
 def run(cfg: HalvingConfig, out: str | Path, progress: bool = True, log=print) -> dict:
     """Run (or resume) successive halving in ``out``; returns the pick and every rung."""
-    from .executors import make_executor
     from .groundtruth_build import distinct_programs
 
     cfg.validate()
@@ -171,13 +175,10 @@ def run(cfg: HalvingConfig, out: str | Path, progress: bool = True, log=print) -
                 t0 = time.perf_counter()
                 done = store.results(r)
                 todo = [h for h in current if h not in done]
-                for _attempt in range(cfg.retries + 1):
-                    if not todo:
-                        break
-                    todo = _measure(store, r, o, todo, text, cfg, make_executor, progress)
-                if todo:
+                lost = _measure(store, r, o, todo, text, cfg, progress) if todo else []
+                if lost:
                     raise HalvingError(
-                        f"rung {r} ({o}): {len(todo)} evaluations lost to the machinery "
+                        f"rung {r} ({o}): {len(lost)} evaluations lost to the machinery "
                         f"after {cfg.retries} retries", hint="run again to retry them"
                     )  # fmt: skip
                 done = store.results(r)
@@ -211,14 +212,16 @@ def run(cfg: HalvingConfig, out: str | Path, progress: bool = True, log=print) -
             store.close()
 
 
-def _measure(store, r, objective, todo, text, cfg, make_executor, progress) -> list[str]:
-    """Measure ``todo`` at rung ``r``; returns those lost to the machinery (to retry)."""
+def _measure(store, r, objective, todo, text, cfg, progress) -> list[str]:
+    """Measure ``todo`` at rung ``r`` (retrying what the machinery loses); returns those
+    still lost."""
+    from .executors import map_retrying
+
     tasks = [
         Task(h, text[h], (objective.name,), cfg.data, cfg.batch, cfg.seed, cfg.limit,
-             max_params=cfg.max_params)
+             max_params=cfg.max_params, supernet=cfg.supernet)
         for h in todo
     ]  # fmt: skip
-    ex = make_executor(cfg.executor, cfg.workers, cfg.timeout, cfg.address, fn=evaluate)
     bar = None
     if progress:
         from tqdm import tqdm
@@ -226,20 +229,16 @@ def _measure(store, r, objective, todo, text, cfg, make_executor, progress) -> l
         bar = tqdm(total=len(tasks), desc=f"rung {r} {objective}", unit="genome", leave=False)
     lost = []
     try:
-        for i, res in ex.map(tasks):
-            h = todo[i]
+        for i, res in map_retrying(tasks, evaluate, cfg.executor, cfg.workers, cfg.timeout,
+                                   cfg.address, cfg.retries):  # fmt: skip
             if res["status"] == INFRA:
-                lost.append(h)
+                lost.append(todo[i])
                 continue
             value = res["measures"].get(objective.name) if res["status"] == OK else None
-            store.put(r, h, res, value)
+            store.put(r, todo[i], res, value)
             if bar is not None:
                 bar.update()
-    except BaseException:
-        ex.close(abort=True)
-        raise
     finally:
         if bar is not None:
             bar.close()
-    ex.close()
     return lost

@@ -112,3 +112,26 @@ def test_cli_halving_prints_every_rung_and_refuses_other_settings(tmp_path, caps
     assert (tmp_path / "pick.snarc").read_text() in drawn
     assert main([*argv[:6], "3", *argv[7:]]) == 1  # --eta 3: not the run's setting
     assert "other settings (eta)" in capsys.readouterr().err
+
+
+def test_map_retrying_runs_lost_tasks_again_and_returns_what_stays_lost():
+    from snarc.evolution.evaluate import infra_failure
+    from snarc.evolution.executors import map_retrying
+
+    calls = []
+
+    def flaky(task):
+        calls.append(task)
+        if task == "never" or (task == "once" and calls.count("once") == 1):
+            return infra_failure("the worker process died")
+        return {"status": "ok", "value": task}
+
+    got = dict(map_retrying(["a", "once", "never"], flaky, "serial", retries=2))
+    assert got[0]["value"] == "a" and got[1]["value"] == "once"
+    assert got[2]["status"] == "infra"  # still lost after two retries: the caller keeps it
+    assert calls.count("a") == 1 and calls.count("once") == 2 and calls.count("never") == 3
+
+
+def test_a_supernet_rung_needs_a_supernet():
+    with pytest.raises(HalvingError, match="--supernet"):
+        HalvingConfig(rungs=["rdm_target", "supernet_acc"]).validate()
