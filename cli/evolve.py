@@ -64,6 +64,8 @@ RUN_FLAGS = (
     ("--top-k", {"type": A.positive_int, "help": "scalar: genomes kept per round"}),
     ("--retries", {"type": A.positive_int, "help": "draws per child before giving up (default 20)"}),
     ("--override", {"action": "append", "metavar": "RULE=TEXT", "help": "replace a rule of the space"}),
+    ("--preset", {"help": "a published method's settings (snasnet-paper, snasnet-paper-cpu; see "
+                  "docs/search-spaces.md); flags given beside it win"}),
     ("--supernet", {"metavar": "DIR", "help": "a trained supernet (snarc supernet train) for supernet_acc"}),
     ("--spikes-ref", {"type": A.positive_float, "help": "spike_aware's spikes_ref (default: the first generation's median)"}),
     ("--lam", {"type": A.finite_float, "help": "spike_aware's exponent λ (default -0.08, AutoSNN's)"}),
@@ -98,6 +100,8 @@ def cmd_evolve(args) -> int:
     progress = not args.quiet and sys.stderr.isatty() or args.progress
     if args.extend is not None and not args.resume:
         raise SnarcError("--extend adds generations to a run: give it with --resume DIR")
+    if args.resume and args.preset:
+        raise SnarcError("a resumed run keeps its own settings: leave out --preset")
     if args.resume:
         evo = Evolution.resume(
             Path(args.resume),
@@ -114,8 +118,13 @@ def cmd_evolve(args) -> int:
         if not args.out:
             raise SnarcError("give --out DIR for a new run (or --resume DIR)")
         runtime = {"workers": args.workers, "timeout": args.timeout, "address": args.address}
+        given = _given(args)
+        if args.preset:
+            from ..evolution.presets import preset
+
+            given = preset(args.preset).config_fields(given)
         cfg = Config(
-            **_given(args),
+            **given,
             **{k: v for k, v in runtime.items() if v is not None},
             max_params=args.max_params,
             executor=args.executor or "process",
@@ -184,7 +193,7 @@ def cmd_spaces(args) -> int:
         except SnarcError:
             n = "infinite"
         scales = ", ".join(f"{k}: {len(v)}" for k, v in s.rules_by_scale().items() if v)
-        print(f"{name:10s} {n:>22s} programs   tagged rules {scales}")
+        print(f"{name:14s} {n:>22s} programs   tagged rules {scales}")
         if args.verbose:
             print(f"           {s.description}\n")
     return 0

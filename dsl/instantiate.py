@@ -14,6 +14,7 @@ from .binding import Words
 from .errors import Poisoned, SnarcError, SnarcNameError, SnarcTypeError, SnarcValueError
 from .frames import RESERVED, Entry, Frame
 from .ir import GeneticCall, OpCall
+from .neuron_models import NEURON_MODELS
 from .signatures import EDGE_KINDS, GENETIC_SIGNATURE, MERGES, OPS, REQUIRED
 from .values import UNKNOWN, NeuronValue, Symbol, suggest
 
@@ -336,9 +337,63 @@ class Instantiator:
         src = self.resolve_src(stmt.src, frame)
         dst = self.resolve_dst(stmt.dst, frame)
         kind = EDGE_KINDS[stmt.arrow]
-        ops = self.bind_ops(stmt.ops, frame)
+        calls = stmt.ops
+        edge_neuron = self._edge_neuron(calls[0], frame) if calls else None
+        if edge_neuron is not None:
+            # ``src -> dst : n | ops``: the neuron sits on the connection, as in SNASNet's
+            # and MSE-NAS's edge operations (LIF -> conv -> BN): a population of its own
+            # that steps on the source every step, then the rest of the chain (with the
+            # arrow's delay) from its spikes.
+            calls = calls[1:]
+            hidden = self._edge_node(frame, stmt, edge_neuron)
+            spec = self.neuron_spec(edge_neuron)
+            self.add_node(hidden, "neuron" if spec else "relay", stmt.ops[0].span, frame, spec)
+            self.add_edge(src, hidden, "forward", stmt.span)
+            src = hidden
+        for call in calls:
+            if call.name not in OPS and self._edge_neuron(call, frame) is not None:
+                raise self.error(
+                    SnarcValueError,
+                    f"the neuron '{call.name}' must come first on its connection",
+                    call.span,
+                    hint="a connection carries at most one neuron, before its operations: "
+                    f"`{call.name} | conv(3, c) | bn`",
+                )
+        ops = self.bind_ops(calls, frame)
         genetic = self._bind_genetic(stmt, frame) if stmt.genetic is not None else None
         self.add_edge(src, dst, kind, stmt.span, ops=ops, sign=stmt.sign, genetic=genetic)
+
+    def _edge_neuron(self, call: ast.Call, frame: Frame) -> NeuronValue | None:
+        """The neuron a connection's first call names (``lif``, a motif parameter holding
+        one, or an inline model ``LIF(...)``), or None where it names an operation."""
+        if call.name in OPS:
+            return None
+        if call.name in NEURON_MODELS:
+            return NeuronValue(
+                None, inline=ast.NeuronRef(name=call.name, args=call.args, span=call.span)
+            )
+        value = frame.env.get(call.name)
+        named = isinstance(value, NeuronValue) or value is UNKNOWN
+        if not named and self._lookup_neuron(call.name, frame) is None:
+            return None
+        if call.args:
+            raise self.error(
+                SnarcValueError,
+                f"the neuron '{call.name}' on a connection takes no arguments",
+                call.span,
+                hint="define another neuron (`neuron x = ...`) or write the model inline",
+            )
+        return self.resolve_neuron(ast.NeuronRef(name=call.name, span=call.span), frame)
+
+    def _edge_node(self, frame: Frame, stmt: ast.Edge, neuron: NeuronValue) -> str:
+        """The name of a connection's own neuron population: ``SRC_DST_NEURON`` in the
+        body's scope (a counter appended where that is taken)."""
+        named = neuron.definition.name if neuron.definition is not None else stmt.ops[0].name
+        base = f"{frame.prefix}{stmt.src.name}_{stmt.dst.name}_{named.lower()}"
+        node, i = base, 2
+        while node in self.g or node[len(frame.prefix) :] in frame.names:
+            node, i = f"{base}{i}", i + 1
+        return node
 
     def _bind_genetic(self, stmt: ast.Edge, frame: Frame):
         """``genetic(rank: R, pool: NAME)`` bound like any call (:data:`GENETIC_SIGNATURE`)."""

@@ -207,6 +207,15 @@ class SearchSpace:
                 f"{origin}: tagged rules not in the grammar: {', '.join(sorted(unknown))}"
             )
         self._heights()
+        from .canonical import CANONICAL, canonical_name
+
+        self.canonical_form = canonical_name(text)
+        if self.canonical_form is not None and self.canonical_form not in CANONICAL:
+            raise SpaceError(
+                f"{origin}: unknown canonical form '{self.canonical_form}'",
+                hint="one of " + ", ".join(sorted(CANONICAL)),
+            )
+        self._canonicalise = CANONICAL.get(self.canonical_form)
 
     # ------------------------------------------------------------ grammar analysis
     def _heights(self) -> None:
@@ -368,9 +377,12 @@ class SearchSpace:
                 self.check_tree(c)
 
     # ------------------------------------------------------------ sentences
-    @staticmethod
-    def sentence(tree: Node) -> str:
-        return " ".join(tree.leaves())
+    def normal(self, tree: Node) -> Node:
+        """The derivation in the space's canonical form (itself where it has none)."""
+        return tree if self._canonicalise is None else self._canonicalise(self, tree)
+
+    def sentence(self, tree: Node) -> str:
+        return " ".join(self.normal(tree).leaves())
 
     def parsed(self, tree: Node):
         """``(canonical text, Module)`` of a derivation, from one parse of its sentence

@@ -44,16 +44,17 @@ def sahd_from(codes, grams=None) -> float:
     """SNASNet's score from binary spike codes (Kim et al. 2022, ``computing_K_eachtime``).
 
     Every code (one layer at one step, ``x`` of ``[B, N]``) adds
-    ``N − d_H(x_i, x_j) · 0.5 / (N·(p_i(1 − p_j) + (1 − p_i) p_j) + 10⁻³)``, the Hamming
-    distance scaled by the one expected from the samples' spike densities ``p``; the
-    score is ``log det`` of the mean over codes. ``codes``: ``[B, N]`` arrays, or
+    ``N − d_H(x_i, x_j) · 0.5 / (p_i(1 − p_j) + (1 − p_i) p_j + 10⁻³)``, as the released
+    code writes it: the Hamming distance divided by the probability that two neurons
+    of the samples' spike densities ``p`` disagree (not by the expected distance,
+    ``N`` times it); the score is ``log det`` of the mean over codes. ``codes``: ``[B, N]`` arrays, or
     ``[S, B, N]`` groups of S codes; ``grams`` (:func:`grams_of` of them) when at hand.
     """
     k, total = None, 0
     for g, r, n, count in grams_of(codes) if grams is None else grams:
         hamming = r[:, :, None] + r[:, None, :] - 2 * g
         p = r / n
-        norm = (p[:, :, None] * (1 - p[:, None, :]) + (1 - p[:, :, None]) * p[:, None, :]) * n
+        norm = p[:, :, None] * (1 - p[:, None, :]) + (1 - p[:, :, None]) * p[:, None, :]
         part = (n - 0.5 / (norm + 1e-3) * hamming).sum(0)
         k = part if k is None else k + part
         total += count

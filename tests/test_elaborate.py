@@ -249,3 +249,45 @@ def test_library_motifs_are_walked_by_the_instantiator():
         snarc.elaborate(ok.replace("pool: g", "size: 3"))
     with pytest.raises(E.SnarcValueError, match="instantiates itself"):
         snarc.elaborate(ok.replace("cell i = inner(c)", "cell i = outer(c, n)"))
+
+
+def test_a_neuron_on_a_connection_is_a_population_of_its_own():
+    """``a -> b : n | conv(3, c) | bn``: the neuron steps on the source, the operations
+    run on its spikes; a delayed arrow delays the operations, not the neuron."""
+    head = (
+        LIB
+        + """
+motif edgy(c, n = lif) {
+  x, y : none
+  in -> x : conv(1, c)
+  x -> y : n | conv(3, c) | bn
+  y ~> x : LIF(tau_mem: 3.0) | conv(1, c)
+  out y
+}
+"""
+    )
+    g = snarc.elaborate(program("  cell e = edgy(8) from in\n  readout e over mean\n", head))
+    assert g.nodes["e.x_y_lif"]["kind"] == "neuron"
+    assert g.nodes["e.x_y_lif"]["neuron"].get("v_th") == 0.5
+    assert g.nodes["e.y_x_lif"]["neuron"].get("tau_mem") == 3.0
+    edges = {(u, v): d for u, v, d in g.edges(data=True)}
+    assert [op.name for op in edges[("e.x_y_lif", "e.y")]["ops"]] == ["conv", "bn"]
+    assert edges[("e.x", "e.x_y_lif")]["ops"] == () and edges[("e.x", "e.x_y_lif")]["delay"] == 0
+    assert edges[("e.y", "e.y_x_lif")]["delay"] == 0
+    assert edges[("e.y_x_lif", "e.x")]["delay"] == 1
+    # parameters: conv 1x1 2->8, conv 8->8 k3 + bn, conv 1x1 8->8 (no neurons' own)
+    assert g.graph["params"] == 16 + 576 + 16 + 64
+
+
+@pytest.mark.parametrize(
+    "edge, message",
+    [
+        ("x -> y : conv(3, 8) | lif", "must come first"),
+        ("x -> y : lif(v_th: 2) | conv(3, 8)", "takes no arguments"),
+        ("x -> y : lyf | conv(3, 8)", "unknown operation 'lyf'"),
+    ],
+)
+def test_a_misplaced_neuron_on_a_connection_is_named(edge, message):
+    body = f"  x, y : none\n  in -> x : identity\n  {edge}\n  readout y over mean\n"
+    with pytest.raises(E.SnarcError, match=message):
+        snarc.elaborate(program(body))

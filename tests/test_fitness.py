@@ -67,9 +67,10 @@ def test_hamming_kernels_of_known_codes():
     codes = [np.eye(4)]  # four samples, each spiking in a different neuron
     # NASWOT: K_ii = 4, K_ij = 2 (two agreeing zeros): det = (4 - 2)^3 (4 + 3·2) = 80
     assert F.naswot_from(codes) == pytest.approx(math.log(80))
-    # SAHD (SNASNet's computing_K_eachtime): sparsity 1/4 each; norm = N·2·(1/4)(3/4) = 1.5;
-    # Hamming distance 2; K_ij = 4 - 0.5/1.501 · 2
-    k_off = 4 - 0.5 / (1.5 + 1e-3) * 2
+    # SAHD (SNASNet's computing_K_eachtime): sparsity 1/4 each;
+    # norm_K = s(1-s)ᵀ + (1-s)sᵀ = 2·(1/4)(3/4) = 0.375 (no factor N in the released code);
+    # Hamming distance 2; K_ij = N - 0.5/(0.375 + 1e-3) · 2
+    k_off = 4 - 0.5 / (0.375 + 1e-3) * 2
     k_on = 4.0
     expected = math.log((k_on - k_off) ** 3 * (k_on + 3 * k_off))
     assert F.sahd_from(codes) == pytest.approx(expected)
@@ -96,7 +97,7 @@ def test_hamming_kernels_of_grouped_codes_equal_one_code_at_a_time():
             for j in range(6):
                 h = np.sum(x[i] != x[j])
                 pi, pj = x[i].mean(), x[j].mean()
-                k[i, j] += n - 0.5 / (n * (pi * (1 - pj) + (1 - pi) * pj) + 1e-3) * h
+                k[i, j] += n - 0.5 / (pi * (1 - pj) + (1 - pi) * pj + 1e-3) * h
     assert F.sahd_from(single) == pytest.approx(np.linalg.slogdet(k / 4)[1], rel=1e-9)
 
 
