@@ -35,7 +35,8 @@ def _interrupt(signum, frame):
 # run, and on --resume must not differ from the run's own setting
 SETTINGS = (
     "space", "fitness", "algorithm", "population", "generations", "seed", "data", "batch",
-    "limit", "layers", "rates", "crossover", "mutation", "top_k", "retries", "override",
+    "limit", "layers", "rates", "crossover", "mutation", "top_k", "site_mutation", "retries",
+    "override",
     "supernet", "spikes_ref", "lam",
 )  # fmt: skip
 
@@ -43,12 +44,14 @@ SETTINGS = (
 RUN_FLAGS = (
     ("--space", {"help": "a shipped space (see `snarc spaces`) or FILE.lark (default msenas)"}),
     ("--fitness", {"help": "comma-separated objectives, each NAME[:max|min]: rdm, rdm_target, "
-                   "sahd, naswot, spike_aware, params, sops, energy, spikes, acc@E / loss@E (held-out "
-                   "accuracy / minus cross-entropy after E epochs on --limit samples), supernet_acc, "
-                   "supernet_spikes, spike_aware_supernet (with --supernet) (default rdm,spikes)"}),
-    ("--algorithm", {"choices": ("auto", "nsga2", "scalar", "random"),
-                     "help": "auto (default): NSGA-II for several objectives, AutoSNN's scalar "
-                     "evolution for one"}),
+                   "sahd, naswot, spike_aware, params, sops, energy, spikes, spikes_pooled, acc@E / loss@E "
+                   "(held-out accuracy / minus cross-entropy after E epochs on --limit samples), "
+                   "supernet_acc, supernet_spikes, supernet_spikes_pooled, spike_aware_supernet, "
+                   "spike_aware_autosnn (with --supernet) (default rdm,spikes)"}),
+    ("--algorithm", {"choices": ("auto", "nsga2", "scalar", "autosnn", "random"),
+                     "help": "auto (default): NSGA-II for several objectives, snarc's scalar "
+                     "evolution for one; autosnn: AutoSNN's released search (a top-k archive, "
+                     "P/2 point mutations and P/2 one-point crossovers of it per generation)"}),
     ("--data", {"help": "ndigits (default), ndigits-hard, or NAME:PATH (nmnist, dvsgesture, cifar10dvs, cifar10)"}),
     ("--population", {"type": A.positive_int, "help": "default 20"}),
     ("--generations", {"type": A.non_negative_int, "help": "default 5"}),
@@ -61,11 +64,14 @@ RUN_FLAGS = (
     ("--rates", {"help": "mutation weight per scale (default micro=1,meso=1,macro=0.5)"}),
     ("--crossover", {"type": A.probability, "help": "crossover probability (NSGA-II; default 0.9)"}),
     ("--mutation", {"type": A.probability, "help": "mutation probability after crossover (default 1)"}),
-    ("--top-k", {"type": A.positive_int, "help": "scalar: genomes kept per round"}),
+    ("--top-k", {"type": A.positive_int, "help": "scalar, autosnn: genomes kept per round"}),
+    ("--site-mutation", {"type": A.probability,
+                         "help": "autosnn: chance that each choice of a genome switches (default 0.2)"}),
     ("--retries", {"type": A.positive_int, "help": "draws per child before giving up (default 20)"}),
     ("--override", {"action": "append", "metavar": "RULE=TEXT", "help": "replace a rule of the space"}),
-    ("--preset", {"help": "a published method's settings (snasnet-paper, snasnet-paper-cpu; see "
-                  "docs/search-spaces.md); flags given beside it win"}),
+    ("--preset", {"help": "a published method's settings: autosnn-paper, msenas-paper, "
+                  "snasnet-paper, each also as NAME-cpu (see docs/search-spaces.md); flags "
+                  "given beside it win"}),
     ("--supernet", {"metavar": "DIR", "help": "a trained supernet (snarc supernet train) for supernet_acc"}),
     ("--spikes-ref", {"type": A.positive_float, "help": "spike_aware's spikes_ref (default: the first generation's median)"}),
     ("--lam", {"type": A.finite_float, "help": "spike_aware's exponent λ (default -0.08, AutoSNN's)"}),

@@ -141,6 +141,16 @@ class CompiledNetwork(Simulation, nn.Module):
                     )
                 )
 
+        # relays that pool spikes (AutoSNN counts their outputs as spikes too)
+        self._pooled_spikes = [
+            name
+            for name in order
+            if self._plans[name].key is None
+            and self._plans[name].kind != "input"
+            and self._binary[name]
+            and any(OPS[op.name].pooling for _, _, e in g.in_edges(name, data=True) for op in e.ops)
+        ]
+
         for u, v, d in sorted(g.edges(data=True), key=lambda x: x[2].order):
             ops = []
             weighted = -1
@@ -175,6 +185,9 @@ class CompiledNetwork(Simulation, nn.Module):
                 fanout=fanout(wspec) if wspec else 0.0,
                 macs=dense_macs(wspec) if wspec else 0.0,
                 out_shape=tuple(d.out_shape),
+                per_step=any(
+                    OPS[op.name].per_step is not None and OPS[op.name].per_step(op) for op in d.ops
+                ),
             )
             if d.genetic is not None:
                 gs = d.genetic
@@ -233,6 +246,11 @@ class CompiledNetwork(Simulation, nn.Module):
         """Whether ``node``'s output holds only 0 and 1 (spikes, a rate-encoded input, or
         a relay that only merges and passes such values on)."""
         return self._binary[node]
+
+    def pooled_spike_nodes(self) -> list[str]:
+        """The relays whose outputs are pooled spikes (max-pool cells of spiking
+        populations), which AutoSNN's spike count adds to the neurons' (``spikes_pooled``)."""
+        return list(self._pooled_spikes)
 
     def nodes(self) -> list[str]:
         """Every node of the network (IR names: ``b2.a`` inside cell ``b2``), in order."""
@@ -430,6 +448,10 @@ class CompiledNetwork(Simulation, nn.Module):
                 s = seqs[name].detach()
                 spikes[name] = s.sum(dim=(0, *range(2, s.dim())))
                 total = total + spikes[name]
+        pooled = torch.zeros(batch, device=device)
+        for name in self._pooled_spikes:
+            s = seqs[name].detach()
+            pooled = pooled + s.sum(dim=(0, *range(2, s.dim())))
         sops = torch.zeros(batch, device=device)
         for e, nnz in count:  # only connections that see spikes are counted
             sops = sops + nnz.detach().to(sops.dtype) * e.fanout
@@ -438,7 +460,7 @@ class CompiledNetwork(Simulation, nn.Module):
             for e in plan.in_edges:
                 if not e.binary_in and e.macs:
                     macs = macs + e.macs * T
-        return Stats(spikes, total, sops, macs, T)
+        return Stats(spikes, total, sops, macs, T, pooled)
 
     def extra_repr(self) -> str:
         shape = "×".join(map(str, self.input_shape))

@@ -129,6 +129,20 @@ def _pool(cls):
     return build
 
 
+class FactorizedReduce(nn.Module):
+    """Two 3×3 stride-2 convs to C/2 channels, on the input and on it shifted by one
+    pixel, concatenated, then batch-norm (DARTS's reduction as MSE-NAS's code writes it)."""
+
+    def __init__(self, c_in: int, c_out: int):
+        super().__init__()
+        self.conv_1 = nn.Conv2d(c_in, c_out // 2, 3, stride=2, padding=1, bias=False)
+        self.conv_2 = nn.Conv2d(c_in, c_out // 2, 3, stride=2, padding=1, bias=False)
+        self.bn = nn.BatchNorm2d(c_out)
+
+    def forward(self, x):
+        return self.bn(torch.cat([self.conv_1(x), self.conv_2(x[:, :, 1:, 1:])], dim=1))
+
+
 def _bn(spec: OpSpec) -> nn.Module:
     cls = nn.BatchNorm2d if len(spec.in_shape) == 3 else nn.BatchNorm1d  # (C, L) or (F,)
     return cls(spec.in_shape[0], affine=spec.get("affine"))
@@ -142,6 +156,7 @@ OP_BUILDERS: dict[str, OpBuilder] = {
     "maxpool": _pool(nn.MaxPool2d),
     "avgpool": _pool(nn.AvgPool2d),
     "bn": _bn,
+    "factorized_reduce": lambda spec: FactorizedReduce(spec.in_shape[0], spec.get("channels")),
     "identity": lambda spec: nn.Identity(),
     "zero": lambda spec: Zero(),
     "dropout": lambda spec: nn.Dropout(spec.get("p")),

@@ -19,6 +19,7 @@ class EdgeInfo:
     macs: float  # dense MACs per sample and step (when not binary_in)
     out_shape: tuple
     genetic: dict | None = None
+    per_step: bool = False  # an operation needs each step's batch alone (bn(per_step: true))
 
 
 @dataclass

@@ -129,6 +129,16 @@ class Simulation:
             before = before[before.shape[0] - e.delay :][:T]
             n0 = before.shape[0]
             rows = torch.cat([before, src[: T - n0]]) if n0 < T else before
+        if e.per_step:  # bn(per_step: true): each step's batch alone, as a step loop
+            ys, counts = [], []
+            for t in range(T):
+                c = [] if cnt is not None else None
+                ys.append(module(rows[t], w, c))
+                if c:
+                    counts.append(c[0])
+            if counts:
+                count.append((e, torch.stack(counts)[n0:].sum(0)))
+            return torch.stack(ys)
         # one call over all T steps, as without a delay (batch-norm sees one batch)
         y = module(rows.reshape(T * B, *rows.shape[2:]), w, cnt)
         if cnt:  # the history's rows were counted when they ran

@@ -16,10 +16,14 @@ class Stats:
     sops: torch.Tensor  # synaptic operations triggered by spikes
     macs: torch.Tensor  # multiply-accumulates on non-spike inputs (e.g. a direct-encoded image)
     timesteps: int
+    # spikes out of relays that pool spikes (max-pool cells), which AutoSNN's count adds
+    pooled_spikes: torch.Tensor | None = None
 
     def per_sample(self) -> dict[str, float]:
+        pooled = 0.0 if self.pooled_spikes is None else float(self.pooled_spikes.float().mean())
         return {
             "spikes": float(self.total_spikes.float().mean()),
+            "spikes_pooled": float(self.total_spikes.float().mean()) + pooled,
             "sops": float(self.sops.float().mean()),
             "macs": float(self.macs.float().mean()),
         }

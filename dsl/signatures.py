@@ -72,6 +72,8 @@ class OpDef:
     weighted: bool = False  # a weight matrix (conv, linear): genetic encoding, SOPs/MACs
     binary_preserving: bool = False  # spikes in, spikes out (the next op still sees spikes)
     stochastic: bool = False  # differs between calls (dropout): never computed once for T
+    pooling: bool = False  # pools its input: of spikes, counted in AutoSNN's spike count
+    per_step: Callable | None = None  # OpSpec -> True: sees each time step's batch alone
     shown: bool = True  # named in drawings' labels (identity is not)
     expand: Callable | None = None  # a macro: (in_shape, args) -> [(op, args)], no op itself
     delay: Callable | None = None  # args -> steps: the connection reads that far back (no op)
@@ -209,6 +211,24 @@ def _conv_macs(spec) -> float:
     return n_out * spec.in_shape[0] / spec.get("groups") * spec.get("kernel") ** dims
 
 
+def _fr_infer(shape, a):
+    _need_map("factorized_reduce", shape)
+    c = a["channels"]
+    if c % 2:
+        raise OpError(f"needs an even number of channels, got {c}", "channels")
+    if shape[1] % 2 or shape[2] % 2:  # the shifted half would come out a row short
+        raise OpError(f"needs an even height and width, got {fmt_shape(shape)}")
+    return (c, shape[1] // 2, shape[2] // 2)
+
+
+def _fr_count(shape, out, a):  # two 3×3 convs to C/2 each, no bias; BN's 2C
+    return 2 * (shape[0] * (out[0] // 2) * 9) + 2 * out[0]
+
+
+def _fr_macs(spec) -> float:
+    return spec.out_shape[0] * spec.out_shape[1] * spec.out_shape[2] * spec.in_shape[0] * 9
+
+
 def _linear_macs(spec) -> float:
     n = 1
     for s in spec.in_shape:
@@ -243,7 +263,7 @@ def shortcut_expansion(shape: tuple[int, ...], a: dict) -> list[tuple[str, dict]
                 "bias": False,
             },
         ),
-        ("bn", {"affine": True}),
+        ("bn", {"affine": True, "per_step": a.get("per_step", False)}),
     ]
 
 
@@ -287,19 +307,31 @@ OPS: dict[str, OpDef] = {
             "max pooling (of spikes: a spike if any input spiked)",
             shape=_pool_infer("maxpool"),
             binary_preserving=True,
+            pooling=True,
         ),
         OpDef(
             "avgpool",
             _POOL,
             "average pooling",
             shape=_pool_infer("avgpool"),
+            pooling=True,
         ),
         OpDef(
             "bn",
-            (ArgDef("affine", "bool", True),),
+            (
+                ArgDef("affine", "bool", True),
+                ArgDef(
+                    "per_step",
+                    "bool",
+                    False,
+                    doc="statistics of each time step's batch (as a step-by-step loop computes "
+                    "them: AutoSNN, SpikingJelly's single-step mode) instead of all steps' at once",
+                ),
+            ),
             "batch normalisation (per channel)",
             shape=_same,
             params=_bn_count,
+            per_step=lambda spec: bool(spec.get("per_step")),
         ),
         OpDef(
             "identity",
@@ -331,10 +363,27 @@ OPS: dict[str, OpDef] = {
             shape=_vote_infer,
         ),
         OpDef(
+            "factorized_reduce",
+            (
+                ArgDef(
+                    "channels", "int", REQUIRED, check=at_least_one, doc="output channels (even)"
+                ),
+            ),
+            "DARTS's FactorizedReduce as MSE-NAS writes it: two 3×3 stride-2 convs to C/2, "
+            "one on the input and one on it shifted by a pixel (x[..., 1:, 1:]), "
+            "concatenated, then batch-norm; halves height and width",
+            shape=_fr_infer,
+            params=_fr_count,
+            weighted=True,
+            fanout=lambda spec: spec.out_shape[0] * 9 / 4,
+            macs=_fr_macs,
+        ),
+        OpDef(
             "shortcut",
             (
                 ArgDef("channels", "int", REQUIRED, check=at_least_one),
                 ArgDef("stride", "int", 1, check=at_least_one),
+                ArgDef("per_step", "bool", False, doc="the projection's bn(per_step: ...)"),
             ),
             "residual shortcut: identity when shapes match, else conv 1×1 (stride) + bn",
             expand=shortcut_expansion,

@@ -69,7 +69,7 @@ class Objective:
 class Config:
     space: str = "msenas"
     fitness: list[str] = field(default_factory=lambda: ["rdm", "spikes"])
-    algorithm: str = "auto"  # nsga2 | scalar | random | auto (nsga2 for >1 objective)
+    algorithm: str = "auto"  # nsga2 | scalar | autosnn | random | auto (nsga2 for >1)
     population: int = 20
     generations: int = 5
     seed: int = 0
@@ -81,6 +81,7 @@ class Config:
     crossover: float = 0.9
     mutation: float = 1.0
     top_k: int | None = None
+    site_mutation: float = 0.2  # autosnn: chance that each choice of a genome switches
     max_depth: int = DEFAULT_MAX_DEPTH
     retries: int = 20
     max_params: int | None = None
@@ -122,12 +123,15 @@ class Config:
         if not self.fitness:
             raise RunError("give at least one fitness")
         self.objectives  # noqa: B018 - parses and checks every objective
-        if self.mode not in ("nsga2", "scalar", "random"):
+        if self.mode not in ("nsga2", "scalar", "random", "autosnn"):
             raise RunError(
-                f"unknown algorithm '{self.algorithm}'", hint="one of nsga2, scalar, random, auto"
+                f"unknown algorithm '{self.algorithm}'",
+                hint="one of nsga2, scalar, autosnn, random, auto",
             )
-        if self.mode == "scalar" and len(self.fitness) != 1:
-            raise RunError("the scalar algorithm takes exactly one fitness")
+        if self.mode in ("scalar", "autosnn") and len(self.fitness) != 1:
+            raise RunError(f"the {self.mode} algorithm takes exactly one fitness")
+        if not 0.0 < self.site_mutation <= 1.0:
+            raise RunError("--site-mutation is a probability above 0")
         from .fidelity import SUPERNET
 
         if any(m in SUPERNET for m in self.measures()):

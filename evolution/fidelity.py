@@ -60,6 +60,11 @@ SUPERNET = {
     for m in (
         Inherited("supernet_acc", "max", "held-out accuracy with the supernet's weights"),
         Inherited("supernet_spikes", "min", "spikes per sample with the supernet's weights"),
+        Inherited(
+            "supernet_spikes_pooled",
+            "min",
+            "spikes per sample with the supernet's weights, max-pool outputs counted (AutoSNN)",
+        ),
     )
 }
 

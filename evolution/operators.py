@@ -5,6 +5,8 @@
 * :func:`mutate` - replace the subtree of one rule with a fresh derivation of the same
   rule; the place is drawn with weights per scale (micro, meso, macro);
 * :func:`crossover` - swap the subtrees of one rule between two parents;
+* :func:`point_mutate`, :func:`cut_crossover` - AutoSNN's operators: every choice
+  switches with a probability; one cut point over the choices in order;
 * :func:`make_child` - run an operator until its child is a valid program that has not
   been seen, within a bounded number of tries, and count the invalid ones.
 """
@@ -109,6 +111,47 @@ def crossover(space: SearchSpace, a: Node, b: Node, rng: np.random.Generator) ->
     pa = xa[int(rng.integers(len(xa)))]
     pb = xb[int(rng.integers(len(xb)))]
     return space.replace(a, pa.path, pb.node), space.replace(b, pb.path, pa.node)
+
+
+def point_mutate(
+    space: SearchSpace,
+    tree: Node,
+    rng: np.random.Generator,
+    p: float,
+    max_depth: int = DEFAULT_MAX_DEPTH,
+) -> Node:
+    """AutoSNN's mutation: every choice of the derivation switches, with probability
+    ``p``, to a *different* alternative (drawn uniformly; what it expands to is derived
+    afresh); choices inside a switched one are not visited again."""
+    out = tree
+    switched: list[tuple[int, ...]] = []
+    for site in space.choices(tree):
+        if any(site.path[: len(s)] == s for s in switched) or rng.random() >= p:
+            continue
+        n = len(space.alternatives[site.node.rule])
+        alt = int(rng.integers(n - 1))
+        alt += alt >= site.node.alt  # uniform over the others
+        new = space.derive_alternative(rng, site.node.rule, alt, max_depth, len(site.path))
+        out = space.replace(out, site.path, new)
+        switched.append(site.path)
+    return out
+
+
+def cut_crossover(space: SearchSpace, a: Node, b: Node, rng: np.random.Generator) -> Node:
+    """AutoSNN's crossover: the outermost choices of ``a`` in order, cut at a point drawn
+    uniformly among the inner ones; the child keeps ``a``'s choices before the cut and
+    takes ``b``'s from it on (where ``b`` has the same rule at the same place)."""
+    sites = space.choices(a, outermost=True)
+    if len(sites) < 2:
+        return a
+    cut = int(rng.integers(1, len(sites)))
+    from_b = {s.path: s.node for s in space.choices(b, outermost=True)}
+    child = a
+    for site in sites[cut:]:
+        other = from_b.get(site.path)
+        if other is not None and other.rule == site.node.rule:
+            child = space.replace(child, site.path, other)
+    return child
 
 
 @dataclass

@@ -48,9 +48,87 @@ class Preset:
         return fields
 
 
+# MSE-NAS at CPU size: C = 8 instead of 48 on N-Digits-hard's 32x32 frames, T = 8.
+_MSENAS_CPU = {
+    "input_line": "input frames(2, 32, 32) steps 8;",
+    "ws": "24", "w0": "8", "wr1": "48", "w2": "16", "wr3": "96", "w4": "32", "wr5": "192",
+    "classes": "10",
+}  # fmt: skip
+
 PRESETS: dict[str, Preset] = {
     p.name: p
     for p in [
+        Preset(
+            "msenas-paper",
+            "MSE-NAS (Pan et al. 2024)",
+            {
+                "space": "msenas-paper",
+                "fitness": ["acc@10"],
+                "algorithm": "nsga2",
+                "population": 50,
+                "generations": 100,
+            },
+            data=("dvsgesture",),
+            doc="the released search (evolution.py): NSGA-II with population 50 and 50 "
+            "offspring for 100 generations, each candidate trained 10 epochs and scored by "
+            "its accuracy (snarc: held-out, never the test split); DVS128 Gesture at 48x48, "
+            "T = 10",
+        ),
+        Preset(
+            "msenas-paper-cpu",
+            "MSE-NAS (Pan et al. 2024), CPU size",
+            {
+                "space": "msenas-paper",
+                "fitness": ["cm"],
+                "algorithm": "nsga2",
+                "population": 12,
+                "generations": 5,
+                "data": "ndigits-hard",
+                "overrides": dict(_MSENAS_CPU),
+            },
+            doc="the same space with C = 8 on N-Digits-hard, scored by the released "
+            "training-free code's Cm (summed Manhattan distance of spike codes) instead of "
+            "10 epochs of training",
+        ),
+        Preset(
+            "autosnn-paper",
+            "AutoSNN (Na et al., ICML 2022)",
+            {
+                "space": "autosnn-paper",
+                "fitness": ["spike_aware_autosnn"],
+                "algorithm": "autosnn",
+                "population": 20,
+                "top_k": 10,
+                "site_mutation": 0.2,
+                "generations": 19,
+                "spikes_ref": 110_000.0,
+                "lam": -0.08,
+            },
+            data=("cifar10",),
+            doc="the released search (2_script_search.sh): 20 iterations of a 20-genome pool, "
+            "a top-10 archive, 10 point mutations (p 0.2) and 10 one-point crossovers, fitness "
+            "acc x (spikes / 110,000)^-0.08 with the supernet's accuracy and spikes counting "
+            "max-pool outputs; needs --supernet DIR (snarc supernet train) and CIFAR-10",
+        ),
+        Preset(
+            "autosnn-paper-cpu",
+            "AutoSNN (Na et al., ICML 2022), CPU size",
+            {
+                "space": "autosnn",
+                "fitness": ["spike_aware_autosnn"],
+                "algorithm": "autosnn",
+                "population": 20,
+                "top_k": 10,
+                "site_mutation": 0.2,
+                "generations": 19,
+                "lam": -0.08,
+                "data": "ndigits-hard",
+            },
+            doc="the same search in the `autosnn` space (event frames, batch-norm over all "
+            "steps at once) on N-Digits-hard; spikes_ref is generation 0's median (110,000 is "
+            "a CIFAR-10 count); needs --supernet DIR trained there (snarc supernet train DIR "
+            "--data ndigits-hard)",
+        ),
         Preset(
             "snasnet-paper",
             "SNASNet (Kim et al., ECCV 2022)",

@@ -19,7 +19,17 @@ import numpy as np
 from ..util.fileio import DirectoryLock, atomic_write, real_directory
 from .config import Config, RunError, check_data, space_text
 from .evaluate import INFRA, infra_failure
-from .operators import Child, Rates, Validator, crossover, make_child, mutate, random_genome
+from .operators import (
+    Child,
+    Rates,
+    Validator,
+    crossover,
+    cut_crossover,
+    make_child,
+    mutate,
+    point_mutate,
+    random_genome,
+)
 from .selection import hypervolume, nondominated_ranks, nsga2_order, objective_matrix
 from .space import Node, SearchSpace
 from .store import Record, Store
@@ -182,6 +192,8 @@ class Evolution:
                 return ta, parents, op
 
             plan = [produce] * cfg.population
+        elif mode == "autosnn":  # AutoSNN's released search: a top-k archive breeds
+            return self._autosnn_offspring(population, trees, rng, taken)
         else:  # scalar, AutoSNN style: keep top-k, then mutations, crossovers, random fill
             k = self._top_k()
             order = np.argsort(F[:, 0], kind="stable")
@@ -216,7 +228,49 @@ class Evolution:
                 taken.add(child.hash)
         return children, invalid, dups
 
+    def _autosnn_offspring(self, archive: list[str], trees: dict, rng, taken: set[str]):
+        """As AutoSNN's ``EvolutionarySearch``: P/2 children by point mutation of a
+        random archive member (each choice switched with probability ``site_mutation``),
+        P/2 by a one-point crossover of two distinct members, and random genomes for
+        whatever those could not produce unseen within the retries."""
+        cfg = self.cfg
+        children: list[Child] = []
+        invalid = dups = 0
+
+        def mut():
+            a = archive[int(rng.integers(len(archive)))]
+            tree = point_mutate(self.space, trees[a], rng, cfg.site_mutation, cfg.max_depth)
+            return tree, (a,), "mutation"
+
+        def cross():
+            if len(archive) < 2:
+                return mut()
+            i, j = rng.choice(len(archive), size=2, replace=False)
+            a, b = archive[int(i)], archive[int(j)]
+            return cut_crossover(self.space, trees[a], trees[b], rng), (a, b), "crossover"
+
+        def rand():
+            return random_genome(self.space, rng, cfg.max_depth), (), "random"
+
+        half = cfg.population // 2
+        for produce in [mut] * half + [cross] * half:
+            child, bad, dup = make_child(produce, self.validator, taken, cfg.retries)
+            invalid, dups = invalid + bad, dups + dup
+            if child is not None:
+                children.append(child)
+                taken.add(child.hash)
+        while len(children) < cfg.population:
+            child, bad, dup = make_child(rand, self.validator, taken, cfg.retries)
+            invalid, dups = invalid + bad, dups + dup
+            if child is None:
+                break
+            children.append(child)
+            taken.add(child.hash)
+        return children, invalid, dups
+
     def _top_k(self) -> int:
+        if self.cfg.mode == "autosnn":
+            return self.cfg.top_k or max(2, self.cfg.population // 2)
         return self.cfg.top_k or max(2, self.cfg.population // 4)
 
     def _survivors(self, population: list[str], children: list[Child]) -> list[str]:
@@ -226,6 +280,9 @@ class Evolution:
             order, _, _ = nsga2_order(self._matrix(pool))
             return [pool[int(i)] for i in order[: cfg.population]]
         k = self._top_k()
+        if cfg.mode == "autosnn":  # the archive: the best k of everything it has seen
+            F = self._matrix(pool)
+            return [pool[int(i)] for i in np.argsort(F[:, 0], kind="stable")[:k]]
         F = self._matrix(population)
         top = [population[int(i)] for i in np.argsort(F[:, 0], kind="stable")[:k]]
         rest = [c.hash for c in children if c.hash not in top]

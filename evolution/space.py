@@ -278,6 +278,29 @@ class SearchSpace:
         i = fits[int(rng.integers(len(fits)))] if len(fits) > 1 else fits[0]
         return self._build(rule, i, lambda r: self.derive(rng, r, max_depth, depth + 1))
 
+    def derive_alternative(
+        self,
+        rng: np.random.Generator,
+        rule: str,
+        alt: int,
+        max_depth: int = DEFAULT_MAX_DEPTH,
+        depth: int = 0,
+    ) -> Node:
+        """``rule`` expanded by its alternative ``alt``, the rest derived at random."""
+        return self._build(rule, alt, lambda r: self.derive(rng, r, max_depth, depth + 1))
+
+    def choices(self, tree: Node, outermost: bool = False) -> list[Site]:
+        """The places in ``tree`` whose rule has several alternatives, in pre-order
+        (``outermost``: only those inside no other such place)."""
+        out: list[Site] = []
+        for site in self.sites(tree):
+            if len(self.alternatives[site.node.rule]) < 2:
+                continue
+            if outermost and any(site.path[: len(o.path)] == o.path for o in out):
+                continue
+            out.append(site)
+        return out
+
     def _build(self, rule, i, child) -> Node:
         kids = []
         for name, is_term in self.alternatives[rule][i]:

@@ -195,7 +195,11 @@ def measure_one(out: str | Path | None, text: str) -> dict:
             "supernet_acc and supernet_spikes need a trained supernet (--supernet DIR)"
         )
     r = measure_candidates(out, [text])[0]
-    return {"supernet_acc": r["accuracy"], "supernet_spikes": r["spikes"]}
+    return {
+        "supernet_acc": r["accuracy"],
+        "supernet_spikes": r["spikes"],
+        "supernet_spikes_pooled": r["spikes_pooled"],
+    }
 
 
 def measure_candidates(out: str | Path, texts: list[str], batch: int = 64) -> list[dict]:
@@ -209,13 +213,15 @@ def measure_candidates(out: str | Path, texts: list[str], batch: int = 64) -> li
         t0 = time.perf_counter()
         net = supernet.bind(text)
         net.eval()
-        correct, spikes = 0, 0.0
+        correct, spikes, pooled = 0, 0.0, 0.0
         with torch.no_grad():
             for i in range(0, len(Xval), batch):
                 outp, stats = net(_steps(Xval[i : i + batch]), return_stats=True)
                 correct += int((outp.argmax(1) == yval[i : i + batch]).sum())
                 spikes += float(stats.total_spikes.sum())
+                pooled += float(stats.pooled_spikes.sum())
         n = max(1, len(Xval))
         results.append({"accuracy": correct / n, "spikes": spikes / n,
+                        "spikes_pooled": (spikes + pooled) / n,
                         "wall_s": time.perf_counter() - t0})  # fmt: skip
     return results

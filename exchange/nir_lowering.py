@@ -256,6 +256,8 @@ SPIKES_ONLY: dict[str, str] = {
 OP_REASONS: dict[str, str] = {
     "shortcut": "a macro: elaboration turns it into identity or conv + bn",
     "delay": "no operation: it sets the connection's delay, written as a Delay of steps·dt",
+    "factorized_reduce": "NIR has no crop (its second conv reads the input shifted by a pixel) "
+    "and no channel concatenation inside a connection",
 }
 
 

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from .activity import activity, codes_from, layer_names, representations, run
 from .cost import E_AC_PJ, E_MAC_PJ, energy, spike_aware
-from .hamming import naswot, naswot_from, sahd, sahd_from
+from .hamming import manhattan_from, naswot, naswot_from, sahd, sahd_from
 from .rdm import rdm, rdm_label_free, rdm_label_free_from, rdm_label_target, rdm_label_target_from
 from .score import COMBINED, FITNESSES, OBJECTIVES, SCORES, Combined, Pass, Score, score
 from .warn import FitnessWarning
@@ -54,6 +54,7 @@ __all__ = [
     "layer_names",
     "naswot",
     "naswot_from",
+    "manhattan_from",
     "rdm",
     "rdm_label_free",
     "rdm_label_free_from",

@@ -63,6 +63,21 @@ def sahd_from(codes, grams=None) -> float:
     return _logdet((k / total).numpy(), "sparsity-aware Hamming")
 
 
+def manhattan_from(codes, grams=None) -> float:
+    """MSE-NAS's released training-free score (``obj.py``, ``Cm``): the Manhattan
+    distance between every two samples' binary spike codes (their Hamming distance
+    ``r_i + r_j − 2 x_i·x_j``), summed over all ordered pairs ``(i, j)``, averaged over
+    the codes (one per spiking layer and step, as its hook sees each LIF call). Higher:
+    the samples' codes are further apart. It grows with the batch and the layer sizes,
+    so it ranks networks scored on one batch."""
+    total, count = 0.0, 0
+    for g, r, _n, c in grams_of(codes) if grams is None else grams:
+        hamming = r[:, :, None] + r[:, None, :] - 2 * g
+        total += float(hamming.sum())
+        count += c
+    return total / count if count else 0.0
+
+
 def naswot_from(codes, grams=None) -> float:
     """NASWOT's score: ``log det`` of ``Σ x xᵀ + (1 − x)(1 − x)ᵀ`` over binary codes
     (``[B, N]`` arrays, or ``[S, B, N]`` groups)."""

@@ -16,7 +16,7 @@ import torch
 
 from .activity import activity, codes_from, representations
 from .cost import energy, spike_aware
-from .hamming import grams_of, naswot_from, sahd_from
+from .hamming import grams_of, manhattan_from, naswot_from, sahd_from
 from .rdm import rdm_label_free_from, rdm_label_target_from, rdms_of
 
 
@@ -84,6 +84,11 @@ SCORES: dict[str, Score] = {
         ),
         Score("sahd", lambda p: sahd_from(None, p.grams), "SNASNet's sparsity-aware Hamming"),
         Score("naswot", lambda p: naswot_from(None, p.grams), "log det of the Hamming kernel"),
+        Score(
+            "cm",
+            lambda p: manhattan_from(None, p.grams),
+            "MSE-NAS's released score: summed Manhattan distance of spike codes per LIF call",
+        ),
         Score("params", lambda p: float(p.net.num_params()), "parameters", "min"),
         Score("sops", lambda p: p.per_sample["sops"], "synaptic operations per sample", "min"),
         Score(
@@ -93,6 +98,12 @@ SCORES: dict[str, Score] = {
             "min",
         ),
         Score("spikes", lambda p: p.per_sample["spikes"], "spikes per sample", "min"),
+        Score(
+            "spikes_pooled",
+            lambda p: p.per_sample["spikes_pooled"],
+            "spikes per sample, max-pool outputs of spikes counted too (AutoSNN's count)",
+            "min",
+        ),
     ]
 }
 FITNESSES = tuple(SCORES)
@@ -134,6 +145,16 @@ COMBINED: dict[str, Combined] = {
             "AutoSNN's acc x (spikes / spikes_ref)^lambda with a trained supernet's held-out "
             "accuracy and spikes (--supernet DIR)",
             spikes="supernet_spikes",
+        ),
+        Combined(
+            "spike_aware_autosnn",
+            ("supernet_acc", "supernet_spikes_pooled"),
+            lambda m, ref, lam: spike_aware(
+                m.get("supernet_acc", 0.0), m.get("supernet_spikes_pooled", 0.0), ref or 1.0, lam
+            ),
+            "AutoSNN's fitness as its released search computes it: the supernet's held-out "
+            "accuracy x (spikes, max-pool outputs counted / spikes_ref)^lambda",
+            spikes="supernet_spikes_pooled",
         ),
     ]
 }

@@ -91,3 +91,14 @@ def test_shell_completion_offers_commands_and_options(tmp_path):
     assert complete("snarc tr") == ["train"]
     assert complete("snarc train --pat") == ["--patience"]
     assert set(complete("snarc render x.snarc --scale ")) == {"macro", "meso", "micro"}
+
+
+def test_evolve_presets_are_named_and_checked(tmp_path, capsys):
+    assert main(["evolve", "--preset", "nope", "--out", str(tmp_path / "a")]) != 0
+    assert "unknown preset 'nope'" in capsys.readouterr().err
+    assert main(["evolve", "--preset", "snasnet-paper", "--out", str(tmp_path / "b")]) != 0
+    err = capsys.readouterr().err
+    assert "snasnet-paper takes cifar10 input" in err and "snasnet-paper-cpu" in err
+    assert main(["evolve", "--preset", "snasnet-paper-cpu", "--resume", str(tmp_path / "c")]) != 0
+    assert "leave out --preset" in capsys.readouterr().err
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()

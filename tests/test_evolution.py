@@ -250,3 +250,30 @@ def test_extending_a_run_equals_a_run_planned_that_long(env, capsys):
     assert main(["evolve", "--out", str(base / "x"), "--extend", "2", "--quiet"]) == 1
     # a setting equal to the run's own is accepted
     assert main(["evolve", "--resume", str(base / "ext"), "--seed", "3", "--quiet"]) == 0
+
+
+def test_autosnn_search_breeds_a_top_k_archive(env):
+    """AutoSNN's released search: the population is an archive of the best k seen so
+    far; each generation P/2 point mutations and P/2 one-point crossovers of it (random
+    genomes only where those find nothing new)."""
+    base, space = env
+    cfg = _cfg(space, fitness=["params:min"], algorithm="autosnn", top_k=3, site_mutation=0.5)
+    out = base / "autosnn"
+    Evolution(cfg, out, progress=False).run()
+    db = sqlite3.connect(out / "store.sqlite")
+    rows = db.execute("SELECT hash, generation, operator, measures FROM genomes").fetchall()
+    pops = db.execute("SELECT generation, idx, hash FROM populations").fetchall()
+    db.close()
+    params = {h: json.loads(m)["params"] for h, _, _, m in rows}
+    for g in (1, 2):
+        ops = [op for _, gen, op, _ in rows if gen == g]
+        assert ops.count("mutation") + ops.count("random") >= 3 and len(ops) <= 6
+        assert set(ops) <= {"mutation", "crossover", "random"}
+    for g in (0, 1, 2):
+        archive = [h for gen, _, h in sorted(pops) if gen == g]
+        seen = sorted(params[h] for h, gen, _, _ in rows if gen <= g)
+        assert len(archive) == 3
+        assert sorted(params[h] for h in archive) == seen[:3]  # the best 3 of all seen
+    # the same seed gives the same run
+    Evolution(cfg, base / "autosnn2", progress=False).run()
+    assert _contents(out) == _contents(base / "autosnn2")

@@ -182,3 +182,19 @@ def test_cli_score_on_ndigits(root, tmp_path, monkeypatch, capsys):
     assert 0 < data["scores"]["rdm"] <= 2 and math.isfinite(data["scores"]["sahd"])
     assert main(["score", str(root / "examples" / "autosnn.snarc"), "--limit", "20"]) == 1
     assert "N-Digits gives 2-channel event frames" in capsys.readouterr().err
+
+
+def test_mse_nas_manhattan_score_by_hand():
+    """``cm`` as MSE-NAS's obj.py computes ``Cm``: for each code (a LIF call), the L1
+    distance of every ordered pair of samples' binary codes, summed; mean over codes."""
+    a = np.array([[1, 0, 1], [0, 0, 1], [1, 1, 1]], dtype=np.float32)
+    b = np.array([[0, 1], [0, 1], [1, 0]], dtype=np.float32)
+    # a: d(0,1) = 1, d(0,2) = 1, d(1,2) = 2 -> both orders: 2 * 4 = 8
+    # b: d(0,1) = 0, d(0,2) = 2, d(1,2) = 2 -> 8
+    assert F.manhattan_from([a, b]) == pytest.approx((8 + 8) / 2)
+    rng = np.random.default_rng(0)
+    x = (rng.random((3, 5, 7)) < 0.3).astype(np.float32)  # a layer's 3 steps
+    pairs = sum(
+        np.abs(x[t][i] - x[t][j]).sum() for t in range(3) for i in range(5) for j in range(5)
+    )
+    assert F.manhattan_from([x]) == pytest.approx(pairs / 3)

@@ -23,21 +23,25 @@ SPACES = shipped_spaces()
 
 
 def test_shipped_spaces():
-    assert SPACES == ["autosnn", "genetic", "msenas", "snasnet", "snasnet-paper"]
+    assert SPACES == [
+        "autosnn", "autosnn-paper", "genetic", "msenas", "msenas-paper", "snasnet", "snasnet-paper",
+    ]  # fmt: skip
 
 
 def _space(name):
-    """A shipped space; SNASNet's paper-size network (19.6 M parameters a genome) at
-    the CPU size of its preset, so that 400 of them compile in seconds."""
-    if name != "snasnet-paper":
+    """A shipped space; the paper-size spaces (millions of parameters a genome) at the
+    CPU size of their presets, so that 400 of them compile in seconds."""
+    cpu = {"snasnet-paper": "snasnet-paper-cpu", "msenas-paper": "msenas-paper-cpu"}
+    if name not in cpu:
         return load_space(name)
     import json
 
     from snarc.evolution.presets import PRESETS
 
-    net = PRESETS["snasnet-paper-cpu"].settings["overrides"]["net"]
-    text = load_space(name).text + f"\n%override net: {json.dumps(net)}\n"
-    return SearchSpace(text, "snasnet-paper (cpu)", name=name)
+    text = load_space(name).text
+    for rule, literal in PRESETS[cpu[name]].settings["overrides"].items():
+        text += f"\n%override {rule}: {json.dumps(literal)}\n"
+    return SearchSpace(text, f"{name} (cpu)", name=name)
 
 
 @pytest.mark.parametrize("name", SPACES)
