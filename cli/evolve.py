@@ -44,7 +44,7 @@ SETTINGS = (
 RUN_FLAGS = (
     ("--space", {"help": "a shipped space (see `snarc spaces`) or FILE.lark (default msenas)"}),
     ("--fitness", {"help": "comma-separated objectives, each NAME[:max|min]: rdm, rdm_target, "
-                   "sahd, naswot, spike_aware, params, sops, energy, spikes, spikes_pooled, acc@E / loss@E "
+                   "sahd, naswot, cm, spike_aware, params, sops, energy, spikes, spikes_pooled, acc@E / loss@E "
                    "(held-out accuracy / minus cross-entropy after E epochs on --limit samples), "
                    "supernet_acc, supernet_spikes, supernet_spikes_pooled, spike_aware_supernet, "
                    "spike_aware_autosnn (with --supernet) (default rdm,spikes)"}),

@@ -48,6 +48,13 @@ class Preset:
         return fields
 
 
+# AutoSNN's released search (2_script_search.sh, search_arch/evolution_algo.py): 20
+# iterations of a 20-genome pool bred from a top-10 archive, fitness acc·(spikes/ref)^λ
+_AUTOSNN_SEARCH = {
+    "fitness": ["spike_aware_autosnn"], "algorithm": "autosnn", "population": 20,
+    "top_k": 10, "site_mutation": 0.2, "generations": 19, "lam": -0.08,
+}  # fmt: skip
+
 # MSE-NAS at CPU size: C = 8 instead of 48 on N-Digits-hard's 32x32 frames, T = 8.
 _MSENAS_CPU = {
     "input_line": "input frames(2, 32, 32) steps 8;",
@@ -93,17 +100,7 @@ PRESETS: dict[str, Preset] = {
         Preset(
             "autosnn-paper",
             "AutoSNN (Na et al., ICML 2022)",
-            {
-                "space": "autosnn-paper",
-                "fitness": ["spike_aware_autosnn"],
-                "algorithm": "autosnn",
-                "population": 20,
-                "top_k": 10,
-                "site_mutation": 0.2,
-                "generations": 19,
-                "spikes_ref": 110_000.0,
-                "lam": -0.08,
-            },
+            {**_AUTOSNN_SEARCH, "space": "autosnn-paper", "spikes_ref": 110_000.0},
             data=("cifar10",),
             doc="the released search (2_script_search.sh): 20 iterations of a 20-genome pool, "
             "a top-10 archive, 10 point mutations (p 0.2) and 10 one-point crossovers, fitness "
@@ -113,17 +110,7 @@ PRESETS: dict[str, Preset] = {
         Preset(
             "autosnn-paper-cpu",
             "AutoSNN (Na et al., ICML 2022), CPU size",
-            {
-                "space": "autosnn",
-                "fitness": ["spike_aware_autosnn"],
-                "algorithm": "autosnn",
-                "population": 20,
-                "top_k": 10,
-                "site_mutation": 0.2,
-                "generations": 19,
-                "lam": -0.08,
-                "data": "ndigits-hard",
-            },
+            {**_AUTOSNN_SEARCH, "space": "autosnn", "data": "ndigits-hard"},
             doc="the same search in the `autosnn` space (event frames, batch-norm over all "
             "steps at once) on N-Digits-hard; spikes_ref is generation 0's median (110,000 is "
             "a CIFAR-10 count); needs --supernet DIR trained there (snarc supernet train DIR "

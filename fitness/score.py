@@ -127,6 +127,15 @@ def _spike_aware(measures: dict, spikes_ref: float, lam: float) -> float:
     return spike_aware(acc, measures.get("spikes", 0.0), spikes_ref or 1.0, lam)
 
 
+def _on_supernet(name: str, spikes: str, doc: str) -> Combined:
+    """``acc · (spikes / spikes_ref)^λ`` with the supernet's accuracy and ``spikes``."""
+
+    def combine(m: dict, ref: float, lam: float) -> float:
+        return spike_aware(m.get("supernet_acc", 0.0), m.get(spikes, 0.0), ref or 1.0, lam)
+
+    return Combined(name, ("supernet_acc", spikes), combine, doc, spikes=spikes)
+
+
 COMBINED: dict[str, Combined] = {
     c.name: c
     for c in [
@@ -136,25 +145,17 @@ COMBINED: dict[str, Combined] = {
             _spike_aware,
             "AutoSNN's acc x (spikes / spikes_ref)^lambda, with rdm_target standing in for acc",
         ),
-        Combined(
+        _on_supernet(
             "spike_aware_supernet",
-            ("supernet_acc", "supernet_spikes"),
-            lambda m, ref, lam: spike_aware(
-                m.get("supernet_acc", 0.0), m.get("supernet_spikes", 0.0), ref or 1.0, lam
-            ),
+            "supernet_spikes",
             "AutoSNN's acc x (spikes / spikes_ref)^lambda with a trained supernet's held-out "
             "accuracy and spikes (--supernet DIR)",
-            spikes="supernet_spikes",
         ),
-        Combined(
+        _on_supernet(
             "spike_aware_autosnn",
-            ("supernet_acc", "supernet_spikes_pooled"),
-            lambda m, ref, lam: spike_aware(
-                m.get("supernet_acc", 0.0), m.get("supernet_spikes_pooled", 0.0), ref or 1.0, lam
-            ),
+            "supernet_spikes_pooled",
             "AutoSNN's fitness as its released search computes it: the supernet's held-out "
             "accuracy x (spikes, max-pool outputs counted / spikes_ref)^lambda",
-            spikes="supernet_spikes_pooled",
         ),
     ]
 }

@@ -72,7 +72,7 @@ def _files(d: Path) -> list[str]:
 HOSTILE_DATA = ["cifar10:{d}/cifar", "cifar10:{d}/emptycifar", "nmnist:{d}/adir",
                 "dvsgesture:{d}/missing", "cifar10dvs:{d}", "imagenet:{d}", "cifar10", ":"]  # fmt: skip
 # data is steered to these for commands that would otherwise load and train on N-Digits
-STEER = {"train", "score", "evolve"}
+STEER = {"train", "score", "evolve", "halving", "bench build", "supernet train", "evolve-genes"}
 
 
 def _values(d: Path):
@@ -165,7 +165,7 @@ def argv(draw, d: Path):
             args += [flag, draw(st.sampled_from(PLAUSIBLE[action.type.__name__]))]
         else:
             args += [flag, draw(values)]
-    if args[0] in STEER:
+    if command in STEER:
         args += ["--data", draw(st.sampled_from([s.format(d=d) for s in HOSTILE_DATA]))]
     if args[0] == "data":
         args += ["--limit", "20"]
