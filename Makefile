@@ -55,6 +55,7 @@ bench: $(STAMP)
 
 images: $(STAMP) graphviz
 	for s in macro meso micro; do $(VENV)/bin/snarc render examples/mse_motifs.snarc -o docs/images/mse_motifs-$$s.png --scale $$s; done
+	$(VENV)/bin/snarc render examples/snasnet_cifar10.snarc -o docs/images/snasnet_cifar10-meso.png --scale meso
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache

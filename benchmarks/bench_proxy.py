@@ -34,13 +34,26 @@ from snarc.evolution.groundtruth import GroundTruth
 from snarc.util.allocator import tune_allocator
 from snarc.util.fileio import atomic_write
 
-FREE = ("rdm", "rdm_target", "rdm_target_last", "sahd", "naswot", "params", "sops", "spikes")
+FREE = (
+    "rdm", "rdm_target", "rdm_target_last", "sahd", "naswot", "cm", "params", "sops", "spikes",
+    "spikes_pooled",
+)  # fmt: skip
 
 
-def measure(table, rows, names, limit, batch, workers, label="free") -> None:
-    """Put each proxy of ``names`` the table lacks for ``rows`` into the table."""
+def stored_name(name: str, limit: int | None) -> str:
+    """A trained proxy's name in the table: ``acc@1`` on the default 400 training digits
+    (the first tables' setting), ``acc@1/all`` on the whole split, ``acc@1/N`` on N."""
+    if limit == 400:
+        return name
+    return f"{name}/{'all' if limit is None else limit}"
+
+
+def measure(table, rows, names, limit, batch, workers, label="free", store=None) -> None:
+    """Put each proxy of ``names`` the table lacks for ``rows`` into the table (as
+    ``store[name]`` where given)."""
+    store = store or {n: n for n in names}
     held = table.proxies()
-    todo = [r for r in rows if any(r["hash"] not in held.get(n, {}) for n in names)]
+    todo = [r for r in rows if any(r["hash"] not in held.get(store[n], {}) for n in names)]
     if not todo:
         return
     data = table.get_meta("recipe")["data"]
@@ -51,7 +64,7 @@ def measure(table, rows, names, limit, batch, workers, label="free") -> None:
             h = todo[i]["hash"]
             for n in names:
                 value = res["measures"].get(n) if res["status"] == "ok" else None
-                table.put_proxy(h, n, value, res["wall"])
+                table.put_proxy(h, store[n], value, res["wall"])
             print(
                 f"  {label} {done}/{len(tasks)}: {res['status']} {res['wall']:.1f} s",
                 file=sys.stderr,
@@ -84,7 +97,9 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=50, help="scoring batch")
     ap.add_argument("--trained", default="loss@1,acc@1,loss@2,acc@2",
                     help="trained proxies to measure, acc@E and loss@E ('' for none)")  # fmt: skip
-    ap.add_argument("--acc-limit", type=int, default=400, help="training digits for acc@E, loss@E")
+    ap.add_argument("--acc-limit", type=int, default=400,
+                    help="training digits for acc@E, loss@E (0: the whole training split; "
+                    "stored as NAME/all, other limits than 400 as NAME/N)")  # fmt: skip
     ap.add_argument("--supernet-train-s", type=float, default=None,
                     help="seconds the supernet took to train (amortised over --space-size)")  # fmt: skip
     ap.add_argument("--space-size", type=int, default=None, help="architectures a search scores")
@@ -99,12 +114,16 @@ def main() -> None:
     if len(rows) < 5:
         sys.exit(f"{args.table}: {len(rows)} architectures with every seed trained; need 5 or more")
     measure(table, rows, FREE, None, args.batch, args.workers)
+    limit = args.acc_limit or None
     for name in [n for n in args.trained.split(",") if n]:
-        measure(table, rows, (name,), args.acc_limit, args.batch, args.workers, name)
+        stored = stored_name(name, limit)
+        measure(table, rows, (name,), limit, args.batch, args.workers, stored, {name: stored})
     proxies = table.proxies()
     truth = {r["hash"]: r["accuracy"] for r in rows}
     train_s = {r["hash"]: r["wall_s"] for r in rows}
-    columns = {n: v for n, v in proxies.items() if n != "supernet_spikes"}
+    columns = {
+        n: v for n, v in proxies.items() if n not in ("supernet_spikes", "supernet_spikes_pooled")
+    }
     hs = [r["hash"] for r in rows]
     if "rdm_target_last" in columns and "params" in columns:  # a combination with params
         a = rankdata([columns["rdm_target_last"][h][0] for h in hs])
