@@ -1,5 +1,5 @@
 """Genetically encoded SNNs, evolved (issue 17): the same residual network
-(examples/genetic_resnet.snarc by default) trained on N-Digits as
+(examples/genetic_resnet.snarc by default) trained on N-Digits (or `--data`) as
 
   unencoded     every genetic(...) removed: plain weights
   random        genetically encoded, from the seed's random initial genes
@@ -14,7 +14,7 @@ accuracy differences the paper reports (encoded - unencoded; evolved - random).
 
     python benchmarks/bench_genetic.py [--program FILE] [--seeds 2] [--epochs 5]
         [--generations 8] [--popsize 8] [--limit 300] [--gene-epochs 2]
-        [--fitness train|train_loss] [--json OUT]
+        [--fitness train|train_loss] [--data ndigits-hard] [--json OUT]
 """
 
 from __future__ import annotations
@@ -51,13 +51,14 @@ def run(text, variant, seed, args, work: Path, log) -> dict:
         cfg = GeneSearchConfig(
             generations=args.generations, popsize=args.popsize, seed=seed, entropy=lam_h,
             td=lam_td, fitness=args.fitness, limit=args.limit, epochs=args.gene_epochs,
+            data=args.data,
         )  # fmt: skip
         found = evolve_genes(text, out / "genes", cfg, progress=False)
         init = found["out"]
     program = unencoded(text) if variant == "unencoded" else text
     result = snarc.train(
-        program, out / "trained", epochs=args.epochs, seed=seed, init=init, progress=False,
-        log=lambda *a: None,
+        program, out / "trained", epochs=args.epochs, seed=seed, init=init, data=args.data,
+        progress=False, log=lambda *a: None,
     )  # fmt: skip
     row = {
         "variant": variant,
@@ -82,6 +83,7 @@ def main(argv=None) -> int:
     ap.add_argument("--limit", type=int, default=300, help="samples per candidate's measure")
     ap.add_argument("--gene-epochs", type=int, default=2, help="epochs of each candidate's measure")
     ap.add_argument("--fitness", default="train", help="train (accuracy) or train_loss")
+    ap.add_argument("--data", default="ndigits", help="ndigits (default), ndigits-hard, NAME:PATH")
     ap.add_argument("--json", default=None, help="write the rows here")
     args = ap.parse_args(argv)
     text = Path(args.program).read_text()
@@ -97,7 +99,7 @@ def main(argv=None) -> int:
         return statistics.mean(xs), (statistics.stdev(xs) if len(xs) > 1 else 0.0)
 
     print(
-        f"\n{Path(args.program).name}, N-Digits, {args.epochs} epochs, {args.seeds} seeds, "
+        f"\n{Path(args.program).name}, {args.data}, {args.epochs} epochs, {args.seeds} seeds, "
         f"gene fitness {args.fitness}"
     )
     print("| variant | parameters | test accuracy (mean ± sd) | spikes/sample |")
