@@ -34,7 +34,7 @@ def _interrupt(signum, frame):
 # flag (its dest) -> Config field; a flag left out takes the field's default on a new
 # run, and on --resume must not differ from the run's own setting
 SETTINGS = (
-    "space", "fitness", "algorithm", "population", "generations", "seed", "data", "batch",
+    "space", "fitness", "algorithm", "population", "generations", "seed", "data", "batch", "repeats",
     "limit", "layers", "rates", "crossover", "mutation", "top_k", "site_mutation", "retries",
     "override",
     "supernet", "spikes_ref", "lam",
@@ -59,6 +59,8 @@ RUN_FLAGS = (
                   "help": "with --resume: N more generations (the same as a run planned for them)"}),
     ("--seed", {"type": A.seed, "help": "default 0"}),
     ("--batch", {"type": A.positive_int, "help": "scoring batch, balanced over classes (default 50)"}),
+    ("--repeats", {"type": A.positive_int,
+                   "help": "scoring batches per genome, each score their mean (default 1)"}),
     ("--limit", {"type": A.positive_int, "help": "N-Digits subset the batch is drawn from (default 200)"}),
     ("--layers", {"choices": ("populations", "cells"), "help": "default populations"}),
     ("--rates", {"help": "mutation weight per scale (default micro=1,meso=1,macro=0.5)"}),

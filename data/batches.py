@@ -64,9 +64,11 @@ def class_balanced_batch(
     limit: int | None = None,
     data: str = "ndigits",
     progress: bool = False,
+    repeat: int = 0,
 ):
     """``batch`` samples balanced over the classes of ``data``'s training split, shaped for
-    ``net``: ``([T, B, ...] or [B, C, H, W], labels)``."""
+    ``net``: ``([T, B, ...] or [B, C, H, W], labels)``; ``repeat`` k takes each class's
+    next samples (batch k of disjoint batches, where the split holds enough)."""
     import numpy as np
     import torch
 
@@ -75,7 +77,13 @@ def class_balanced_batch(
         raise SnarcError(f"{data}: the training split holds no samples to score on")
     labels = ds.labels
     per = max(2, batch // 10)  # pairs within a class are needed by the label-target RDM
-    picks = np.concatenate([np.flatnonzero(labels == c)[:per] for c in np.unique(labels)])
+    picks = np.concatenate(
+        [np.flatnonzero(labels == c)[per * repeat : per * (repeat + 1)] for c in np.unique(labels)]
+    )
+    if len(picks) == 0:
+        raise SnarcError(
+            f"{data}: the training split holds too few samples for scoring batch {repeat + 1}"
+        )
     if static:
         x = torch.stack([ds[int(i)][0] for i in picks])
     else:

@@ -75,6 +75,7 @@ class Config:
     seed: int = 0
     data: str = "ndigits"
     batch: int = 50
+    repeats: int = 1  # scoring batches per genome (each training-free score their mean)
     limit: int | None = 200
     layers: str = "populations"
     rates: str = "micro=1,meso=1,macro=0.5"
@@ -144,6 +145,8 @@ class Config:
                 )  # fmt: skip
             if not (Path(self.supernet) / "supernet.pt").exists():
                 raise RunError(f"--supernet {self.supernet}: no supernet.pt there")
+        if self.repeats < 1:
+            raise RunError("--repeats: score on at least one batch")
         if self.population < 2:
             raise RunError("the population must hold at least 2 genomes")
         if self.generations < 0:

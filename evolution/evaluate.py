@@ -43,13 +43,14 @@ class Task:
     max_params: int | None = None
     threads: int = 1
     supernet: str | None = None  # a trained supernet's directory (supernet_acc, _spikes)
+    repeats: int = 1  # scoring batches; each training-free score is their mean
 
 
 def seed_for(run_seed: int, h: str) -> int:
     return (int(h, 16) ^ (run_seed * 0x9E3779B97F4A7C15)) % (2**63 - 1)
 
 
-def _batch(net, task: Task):
+def _batch(net, task: Task, repeat: int = 0):
     key = (
         task.data,
         task.batch,
@@ -58,12 +59,27 @@ def _batch(net, task: Task):
         net.timesteps,
         net.input_kind,
         tuple(net.input_shape),
+        repeat,
     )
     if key not in _BATCHES:
         from ..data.batches import class_balanced_batch
 
-        _BATCHES[key] = class_balanced_batch(net, task.batch, task.seed, task.limit, task.data)
+        _BATCHES[key] = class_balanced_batch(
+            net, task.batch, task.seed, task.limit, task.data, repeat=repeat
+        )
     return _BATCHES[key]
+
+
+def _scores(net, task: Task, free: tuple[str, ...]) -> dict[str, float]:
+    """The training-free scores, each the mean over ``task.repeats`` disjoint batches
+    (SNASNet's and MSE-NAS's released searches score two)."""
+    from ..fitness import score
+
+    runs = []
+    for r in range(task.repeats):
+        x, labels = _batch(net, task, r)
+        runs.append(score(net, x, labels, fitness=free, layers=task.layers))
+    return {k: sum(run[k] for run in runs) / len(runs) for k in free}
 
 
 def evaluate(task: Task) -> dict:
@@ -74,7 +90,6 @@ def evaluate(task: Task) -> dict:
 
         from ..compiler import compile as compile_net
         from ..dsl import DEFAULT_MAX_PARAMS, parse
-        from ..fitness import score
         from ..util.allocator import tune_allocator
 
         tune_allocator()
@@ -90,10 +105,9 @@ def evaluate(task: Task) -> dict:
         free = tuple(m for m in task.measures if m not in later)
         own = {m: spec for m, spec in later.items() if m not in SUPERNET}  # trained here
         start = {k: v.clone() for k, v in net.state_dict().items()} if own else None
-        x, labels = _batch(net, task)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            measures = score(net, x, labels, fitness=free, layers=task.layers) if free else {}
+            measures = _scores(net, task, free) if free else {}
             if len(own) < len(later):  # accuracy and spikes from one pass on the supernet
                 from .supernet_train import measure_one
 

@@ -87,6 +87,7 @@ PRESETS: dict[str, Preset] = {
             {
                 "space": "msenas-paper",
                 "fitness": ["cm"],
+                "repeats": 2,
                 "algorithm": "nsga2",
                 "population": 12,
                 "generations": 5,
@@ -126,6 +127,7 @@ PRESETS: dict[str, Preset] = {
                 "population": 5000,
                 "generations": 0,
                 "batch": 256,
+                "repeats": 2,
                 "limit": None,
             },
             data=("cifar10",),
@@ -143,6 +145,7 @@ PRESETS: dict[str, Preset] = {
                 "population": 200,
                 "generations": 0,
                 "batch": 64,
+                "repeats": 2,
                 "limit": 400,
                 "data": "ndigits-hard",
                 "overrides": {"net": _SNASNET_CPU_NET},

@@ -132,6 +132,7 @@ class Evolution:
             c.layers,
             c.max_params,
             supernet=c.supernet,
+            repeats=c.repeats,
         )
 
     def _matrix(self, hashes: list[str]) -> np.ndarray:

@@ -277,3 +277,35 @@ def test_autosnn_search_breeds_a_top_k_archive(env):
     # the same seed gives the same run
     Evolution(cfg, base / "autosnn2", progress=False).run()
     assert _contents(out) == _contents(base / "autosnn2")
+
+
+def test_repeated_scoring_batches_average_disjoint_batches(env):
+    """``repeats`` scores a genome on disjoint class-balanced batches (each class's next
+    samples) and keeps each training-free score's mean, as SNASNet's and MSE-NAS's
+    released searches score two batches."""
+    import torch
+
+    import snarc
+    from snarc.data.batches import class_balanced_batch
+    from snarc.evolution.evaluate import seed_for
+    from snarc.fitness import score
+
+    text = (
+        "neuron lif = LIF(tau_mem: 2.0, v_th: 0.3)\nnetwork t {\n  input frames(2, 16, 16) steps 4\n"
+        "  a : lif\n  in -> a : conv(3, 4) | bn\n  cell g = avgpool(4) from a\n  o : LI()\n"
+        "  g -> o : linear(10)\n  readout o over mean\n}\n"
+    )
+    task = Task("2" * 16, text, ("sahd", "cm", "spikes"), batch=20, seed=3, limit=60, repeats=2)
+    got = evaluate(task)
+    assert got["status"] == "ok", got["error"]
+    singles = []
+    for r in range(2):  # the genome's own initial weights, each batch alone
+        torch.manual_seed(seed_for(3, task.hash))
+        net = snarc.compile(text)
+        x, labels = class_balanced_batch(net, 20, 3, 60, "ndigits", repeat=r)
+        singles.append(score(net, x, labels, fitness=("sahd", "cm", "spikes")))
+    first, second = (class_balanced_batch(net, 20, 3, 60, "ndigits", repeat=r)[0] for r in (0, 1))
+    assert not torch.equal(first, second)  # disjoint samples
+    for k in ("sahd", "cm", "spikes"):
+        assert got["measures"][k] == pytest.approx((singles[0][k] + singles[1][k]) / 2, rel=1e-6)
+    assert Task("2" * 16, text, ("sahd",), batch=20, seed=3, limit=60).repeats == 1
