@@ -130,7 +130,9 @@ def cmd_evolve(args) -> int:
         if args.preset:
             from ..evolution.presets import preset
 
-            given = preset(args.preset).config_fields(given)
+            chosen = preset(args.preset)
+            given = chosen.config_fields(given)
+            _log(f"preset {chosen.name}: {chosen.method} — {chosen.doc}")
         cfg = Config(
             **given,
             **{k: v for k, v in runtime.items() if v is not None},

@@ -46,6 +46,12 @@ def sanitize(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_]", "_", name.replace(".", "__"))
 
 
+def _per_sample(seq: torch.Tensor) -> torch.Tensor:
+    """A node's ``[T, B, ...]`` outputs summed over time and neurons → ``[B]``."""
+    s = seq.detach()
+    return s.sum(dim=(0, *range(2, s.dim())))
+
+
 class CompiledNetwork(Simulation, nn.Module):
     """A snarc network as a ``torch.nn.Module``.
 
@@ -445,13 +451,11 @@ class CompiledNetwork(Simulation, nn.Module):
         total = torch.zeros(batch, device=device)
         for name, plan in self._plans.items():
             if plan.spiking:
-                s = seqs[name].detach()
-                spikes[name] = s.sum(dim=(0, *range(2, s.dim())))
+                spikes[name] = _per_sample(seqs[name])
                 total = total + spikes[name]
         pooled = torch.zeros(batch, device=device)
         for name in self._pooled_spikes:
-            s = seqs[name].detach()
-            pooled = pooled + s.sum(dim=(0, *range(2, s.dim())))
+            pooled = pooled + _per_sample(seqs[name])
         sops = torch.zeros(batch, device=device)
         for e, nnz in count:  # only connections that see spikes are counted
             sops = sops + nnz.detach().to(sops.dtype) * e.fanout

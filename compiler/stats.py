@@ -20,10 +20,11 @@ class Stats:
     pooled_spikes: torch.Tensor | None = None
 
     def per_sample(self) -> dict[str, float]:
+        spikes = float(self.total_spikes.float().mean())
         pooled = 0.0 if self.pooled_spikes is None else float(self.pooled_spikes.float().mean())
         return {
-            "spikes": float(self.total_spikes.float().mean()),
-            "spikes_pooled": float(self.total_spikes.float().mean()) + pooled,
+            "spikes": spikes,
+            "spikes_pooled": spikes + pooled,
             "sops": float(self.sops.float().mean()),
             "macs": float(self.macs.float().mean()),
         }

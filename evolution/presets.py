@@ -6,6 +6,7 @@ and with snarc's own variant of the space."""
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 
 from .config import RunError
@@ -42,11 +43,18 @@ class Preset:
                 f"preset {self.name} takes {' or '.join(self.data)} input at the paper's size",
                 hint=f"give --data {self.data[0]}:PATH, or use {self.name}-cpu on the built-in data",
             )
-        fields = {**self.settings, **given}
+        fields = {**copy.deepcopy(self.settings), **given}  # a run never edits a preset
         if "overrides" in self.settings and "overrides" in given:
             fields["overrides"] = {**self.settings["overrides"], **given["overrides"]}
         return fields
 
+
+# SNASNet's released search (model_snn.find_best_neuroncell): one generation of random
+# cells, each scored by SAHD averaged over two batches
+_SNASNET_SEARCH = {
+    "space": "snasnet-paper", "fitness": ["sahd"], "algorithm": "random", "generations": 0,
+    "repeats": 2,
+}  # fmt: skip
 
 # AutoSNN's released search (2_script_search.sh, search_arch/evolution_algo.py): 20
 # iterations of a 20-genome pool bred from a top-10 archive, fitness acc·(spikes/ref)^λ
@@ -120,36 +128,23 @@ PRESETS: dict[str, Preset] = {
         Preset(
             "snasnet-paper",
             "SNASNet (Kim et al., ECCV 2022)",
-            {
-                "space": "snasnet-paper",
-                "fitness": ["sahd"],
-                "algorithm": "random",
-                "population": 5000,
-                "generations": 0,
-                "batch": 256,
-                "repeats": 2,
-                "limit": None,
-            },
+            {**_SNASNET_SEARCH, "population": 5000, "batch": 256, "limit": None},
             data=("cifar10",),
             doc="random search over 5,000 cells of the released generator, each scored by "
-            "SAHD on 256 training images in train-mode BN; CIFAR-10 network of the released "
-            "code (19.6 M parameters with the published cell)",
+            "SAHD averaged over two batches of 256 training images in train-mode BN; "
+            "CIFAR-10 network of the released code (19.6 M parameters with the published cell)",
         ),
         Preset(
             "snasnet-paper-cpu",
             "SNASNet (Kim et al., ECCV 2022), CPU size",
             {
-                "space": "snasnet-paper",
-                "fitness": ["sahd"],
-                "algorithm": "random",
+                **_SNASNET_SEARCH,
                 "population": 200,
-                "generations": 0,
                 "batch": 64,
-                "repeats": 2,
                 "limit": 400,
                 "data": "ndigits-hard",
                 "overrides": {"net": _SNASNET_CPU_NET},
-            },
+            },  # fmt: skip
             doc="the same search (released generator, pruning, SAHD) with 200 samples on "
             "N-Digits-hard, the network narrowed to 16/32 channels and 256 hidden neurons",
         ),

@@ -77,17 +77,24 @@ def accepted(m: np.ndarray) -> bool:
     return bool(m[0, 3] != 0)
 
 
+def _matrix(choices) -> np.ndarray:
+    """The matrix of one choice per pair of :data:`PAIRS`: 0 zero, 1-4 that op forward,
+    5-8 op (choice - 4) backward."""
+    m = np.zeros((4, 4), dtype=np.int64)
+    for (i, j), c in zip(PAIRS, choices, strict=True):
+        if 1 <= c <= 4:
+            m[i, j] = c
+        elif c > 4:
+            m[j, i] = c - 4
+    return m
+
+
 def sample(rng: np.random.Generator) -> np.ndarray:
-    """One matrix of the authors' random search: drawn, pruned, redrawn until accepted."""
+    """One matrix of the authors' random search: per pair a coin (forward or backward),
+    then an op uniform over the five; pruned, redrawn until accepted."""
     while True:
-        m = np.zeros((4, 4), dtype=np.int64)
-        for i, j in PAIRS:
-            backward, op = int(rng.integers(2)), int(rng.integers(5))
-            if backward:
-                m[j, i] = op
-            else:
-                m[i, j] = op
-        m = prune(m)
+        draws = [(int(rng.integers(2)), int(rng.integers(5))) for _ in PAIRS]
+        m = prune(_matrix([op + 4 * backward if op else 0 for backward, op in draws]))
         if accepted(m):
             return m
 
@@ -95,14 +102,8 @@ def sample(rng: np.random.Generator) -> np.ndarray:
 def raw_matrices():
     """Every matrix the generator can draw (9 choices per pair: zero, four ops forward,
     four backward): 9**6 = 531,441."""
-    for choice in itertools.product(range(9), repeat=len(PAIRS)):
-        m = np.zeros((4, 4), dtype=np.int64)
-        for (i, j), c in zip(PAIRS, choice, strict=True):
-            if 1 <= c <= 4:
-                m[i, j] = c
-            elif c > 4:
-                m[j, i] = c - 4
-        yield m
+    for choices in itertools.product(range(9), repeat=len(PAIRS)):
+        yield _matrix(choices)
 
 
 def valid_matrices() -> set[bytes]:
@@ -133,6 +134,13 @@ def motif(m: np.ndarray, name: str, neuron: str = "lif") -> str:
 
 
 # ------------------------------------------------------------ snasnet-paper genomes
+def _pair(rule: str) -> tuple[int, int] | None:
+    """``(i, j)`` of a pair rule ``pIJ`` of the ``snasnet-paper`` space, else None."""
+    if len(rule) == 3 and rule[0] == "p" and rule[1:].isdigit():
+        return int(rule[1]), int(rule[2])
+    return None
+
+
 def tree_matrix(space: SearchSpace, tree: Node) -> np.ndarray:
     """The matrix a ``snasnet-paper`` derivation chooses: rule ``pIJ`` takes alternative
     0 (forward, rule ``fwd``) or 1 (backward, rule ``bwd``); ``p03`` is forward and
@@ -144,17 +152,18 @@ def tree_matrix(space: SearchSpace, tree: Node) -> np.ndarray:
     def walk(node) -> None:
         if not isinstance(node, Node):
             return
-        if node.rule.startswith("p") and node.rule[1:].isdigit() and len(node.rule) == 3:
-            i, j = int(node.rule[1]), int(node.rule[2])
-            op = next(c for c in node.children if isinstance(c, Node))
-            code = op.alt + 1 if op.rule == "fwd_nz" else op.alt
-            if op.rule == "bwd":
-                m[j, i] = code
-            else:
-                m[i, j] = code
+        pair = _pair(node.rule)
+        if pair is None:
+            for c in node.children:
+                walk(c)
             return
-        for c in node.children:
-            walk(c)
+        i, j = pair
+        op = next(c for c in node.children if isinstance(c, Node))
+        code = op.alt + 1 if op.rule == "fwd_nz" else op.alt
+        if op.rule == "bwd":
+            m[j, i] = code
+        else:
+            m[i, j] = code
 
     walk(tree)
     return m
@@ -162,7 +171,8 @@ def tree_matrix(space: SearchSpace, tree: Node) -> np.ndarray:
 
 def canonical_tree(space: SearchSpace, tree: Node) -> Node:
     """The derivation of the pruned matrix: pruned or zero pairs become the forward
-    ``zero``, so that every derivation of one network has one text."""
+    ``zero``, so that every derivation of one network has one text (``p03`` is never
+    pruned: the acceptance test keeps it)."""
     from .space import Node
 
     pruned = prune(tree_matrix(space, tree))
@@ -170,18 +180,14 @@ def canonical_tree(space: SearchSpace, tree: Node) -> Node:
     def rebuild(node):
         if not isinstance(node, Node):
             return node
-        r = node.rule
-        if r.startswith("p") and r[1:].isdigit() and len(r) == 3 and r != "p03":
-            i, j = int(r[1]), int(r[2])
-            backward = pruned[j, i] != 0
-            code = int(pruned[j, i] if backward else pruned[i, j])
-            alt = 1 if backward else 0
-            rule = "bwd" if backward else "fwd"
-            op = Node(
-                rule, code, tuple(space.literals[n] for n, _ in space.alternatives[rule][code])
-            )
-            kids = (space.literals[n] if t else op for n, t in space.alternatives[r][alt])
-            return Node(r, alt, tuple(kids))
-        return Node(r, node.alt, tuple(rebuild(c) for c in node.children))
+        pair = _pair(node.rule)
+        if pair is None or node.rule == "p03":
+            return Node(node.rule, node.alt, tuple(rebuild(c) for c in node.children))
+        i, j = pair
+        alt = 1 if pruned[j, i] else 0  # backward where the pruned matrix says so
+        rule, code = ("bwd", int(pruned[j, i])) if alt else ("fwd", int(pruned[i, j]))
+        op = Node(rule, code, tuple(space.literals[n] for n, _ in space.alternatives[rule][code]))
+        kids = (space.literals[n] if t else op for n, t in space.alternatives[node.rule][alt])
+        return Node(node.rule, alt, tuple(kids))
 
     return rebuild(tree)

@@ -40,6 +40,12 @@ def grams_of(codes) -> list[tuple[torch.Tensor, torch.Tensor, int, int]]:
     return out
 
 
+def _hamming(g, r):
+    """Hamming distances of every two samples' codes from their Gram matrix ``g = x xᵀ``
+    and spike counts ``r``: ``r_i + r_j − 2 x_i·x_j`` (``[S, B, B]``)."""
+    return r[:, :, None] + r[:, None, :] - 2 * g
+
+
 def sahd_from(codes, grams=None) -> float:
     """SNASNet's score from binary spike codes (Kim et al. 2022, ``computing_K_eachtime``).
 
@@ -52,7 +58,7 @@ def sahd_from(codes, grams=None) -> float:
     """
     k, total = None, 0
     for g, r, n, count in grams_of(codes) if grams is None else grams:
-        hamming = r[:, :, None] + r[:, None, :] - 2 * g
+        hamming = _hamming(g, r)
         p = r / n
         norm = p[:, :, None] * (1 - p[:, None, :]) + (1 - p[:, :, None]) * p[:, None, :]
         part = (n - 0.5 / (norm + 1e-3) * hamming).sum(0)
@@ -72,7 +78,7 @@ def manhattan_from(codes, grams=None) -> float:
     so it ranks networks scored on one batch."""
     total, count = 0.0, 0
     for g, r, _n, c in grams_of(codes) if grams is None else grams:
-        hamming = r[:, :, None] + r[:, None, :] - 2 * g
+        hamming = _hamming(g, r)
         total += float(hamming.sum())
         count += c
     return total / count if count else 0.0

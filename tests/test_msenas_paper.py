@@ -3,13 +3,11 @@ the same-step back connections of its motifs."""
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import torch
 
 import snarc
-from snarc.evolution.config import Config
+from snarc.evolution.config import Config, space_text
 from snarc.evolution.presets import PRESETS
 from snarc.evolution.space import SearchSpace, load_space
 
@@ -32,10 +30,8 @@ def test_space_size_is_the_released_encodings():
 
 
 def _cpu_space() -> SearchSpace:
-    text = load_space("msenas-paper").text
-    for rule, literal in PRESETS["msenas-paper-cpu"].settings["overrides"].items():
-        text += f"\n%override {rule}: {json.dumps(literal)}\n"
-    return SearchSpace(text, "msenas-paper (cpu)", name="msenas-paper")
+    """The space as the CPU preset runs it (its overrides applied as a run applies them)."""
+    return SearchSpace(*space_text(Config(**PRESETS["msenas-paper-cpu"].config_fields({}))))
 
 
 def _lif(x, tau=2.0, th=0.5):  # BrainCog's LIFNode: v += (x − v)/τ, spike above θ, reset 0

@@ -24,7 +24,7 @@ def test_valid_backward_cells_number_104708():
     assert len(raw) == 9**6
     kept = [p for p in map(S.prune, raw) if S.accepted(p)]
     assert len(kept) == 9**5 * 4
-    assert len({p.tobytes() for p in kept}) == 104_708
+    assert len(S.valid_matrices()) == len({p.tobytes() for p in kept}) == 104_708
 
 
 def test_pruning_follows_reachability():
